@@ -1,0 +1,60 @@
+/* pgfleet's own small standard library: allocation that never returns NULL,
+ * a growable buffer with a cap, string helpers. */
+#ifndef PGFLEET_COMMON_H
+#define PGFLEET_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pgfleet/error.h"
+
+void *pgf_malloc(size_t n);
+void *pgf_calloc(size_t n, size_t size);
+void *pgf_realloc(void *p, size_t n);
+char *pgf_strdup(const char *s);
+char *pgf_strndup(const char *s, size_t n);
+char *pgf_asprintf(const char *fmt, ...) PGF_PRINTF(1, 2);
+
+/* Grows a dynamic array: ensures room for one more element. */
+#define PGF_ARRAY_GROW(ptr, count, cap)                                          \
+	do {                                                                     \
+		if ((count) == (cap)) {                                          \
+			(cap) = (cap) ? (cap) * 2 : 16;                          \
+			(ptr) = pgf_realloc((ptr), (cap) * sizeof(*(ptr)));      \
+		}                                                                \
+	} while (0)
+
+typedef struct pgf_buf {
+	char *ptr;   /* always NUL-terminated when not NULL */
+	size_t len;
+	size_t cap;
+} pgf_buf;
+
+#define PGF_BUF_INIT { NULL, 0, 0 }
+
+void pgf_buf_put(pgf_buf *b, const void *data, size_t len);
+void pgf_buf_puts(pgf_buf *b, const char *s);
+void pgf_buf_printf(pgf_buf *b, const char *fmt, ...) PGF_PRINTF(2, 3);
+void pgf_buf_clear(pgf_buf *b);
+/* Transfers ownership of the contents to the caller; the buffer is reset. */
+char *pgf_buf_detach(pgf_buf *b);
+void pgf_buf_free(pgf_buf *b);
+
+bool pgf_str_has_suffix(const char *s, const char *suffix);
+bool pgf_str_is_digits(const char *s, size_t n);
+
+/* Edit distance, for "did you mean" suggestions. */
+size_t pgf_levenshtein(const char *a, const char *b);
+/* The candidate closest to word, or NULL if none is close enough. */
+const char *pgf_suggest(const char *word, const char *const *candidates, size_t n);
+
+/* Reads a whole regular file, refusing files larger than cap bytes. */
+int pgf_file_read(pgf_buf *out, const char *path, size_t cap, pgf_error **err);
+/* Writes a file atomically (temporary file, fsync, rename). */
+int pgf_file_write_atomic(const char *path, const void *data, size_t len, pgf_error **err);
+
+/* Monotonic time in seconds. */
+double pgf_now(void);
+
+#endif

@@ -1,0 +1,78 @@
+/* The command line: one option table, one command table, one place that
+ * decides exit codes. */
+#ifndef PGFLEET_CLI_H
+#define PGFLEET_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pgfleet/config.h"
+#include "pgfleet/error.h"
+#include "pgfleet/migration.h"
+#include "pgfleet/source.h"
+
+enum {
+	PGF_EXIT_OK = 0,
+	PGF_EXIT_FINDINGS = 1,
+	PGF_EXIT_USAGE = 2,
+	PGF_EXIT_INTERNAL = 3
+};
+
+#define PGF_MAX_SCOPES 64
+
+typedef struct pgf_cli {
+	const char *command;
+	const char *repo;
+	const char *commit;
+	const char *since;
+	const char *scopes[PGF_MAX_SCOPES];
+	size_t nscopes;
+	size_t max_file_bytes;  /* 0: from pgfleet.json */
+	bool pinned;
+	bool json;
+	bool check;
+	bool quiet;
+	bool verbose;
+	bool help;
+} pgf_cli;
+
+typedef struct pgf_command {
+	const char *name;
+	const char *summary;
+	const char *usage;
+	const char *const *options;  /* names accepted besides help/quiet/verbose */
+	int (*run)(pgf_cli *cli);    /* NULL: not built yet */
+} pgf_command;
+
+/* Parses argv into cli and finds the command. Returns 0, or an exit code
+ * after printing a one-line error. */
+int pgf_cli_parse(pgf_cli *cli, const pgf_command **cmd, int argc, char **argv);
+void pgf_cli_print_help(const pgf_command *cmd);
+void pgf_cli_print_usage(void);
+const pgf_command *pgf_cli_commands(size_t *n);
+
+/* The exit code for an error chain: the most severe of its errors. */
+int pgf_cli_exit_code(const pgf_error *err);
+/* Logs the chain and returns its exit code. */
+int pgf_cli_fail(pgf_error *err);
+
+/* What every command that reads migrations opens first. */
+typedef struct pgf_repo_ctx {
+	pgf_source *src;
+	pgf_config *cfg;
+	const pgf_scope *scopes[PGF_MAX_SCOPES];
+	size_t nscopes;
+	pgf_load_opts load;
+} pgf_repo_ctx;
+
+int pgf_repo_ctx_open(pgf_repo_ctx *ctx, const pgf_cli *cli, bool worktree, pgf_error **err);
+void pgf_repo_ctx_close(pgf_repo_ctx *ctx);
+
+/* Begin and end log lines of a command. */
+void pgf_cli_begin(const pgf_cli *cli, const char *what);
+void pgf_cli_end(const pgf_cli *cli, double started, const char *counts, int exit_code);
+
+int pgf_cmd_hash(pgf_cli *cli);
+int pgf_cmd_verify(pgf_cli *cli);
+
+#endif

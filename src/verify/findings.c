@@ -1,0 +1,35 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pgfleet/common.h"
+#include "pgfleet/verify.h"
+
+void pgf_findings_add(pgf_findings *f, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	size_t size = (size_t)(n < 0 ? 0 : n) + 1;
+	char *msg = pgf_malloc(size);
+	va_start(ap, fmt);
+	vsnprintf(msg, size, fmt, ap);
+	va_end(ap);
+
+	PGF_ARRAY_GROW(f->items, f->count, f->cap);
+	f->items[f->count].path = pgf_strdup(path);
+	f->items[f->count].message = msg;
+	f->count++;
+}
+
+void pgf_findings_free(pgf_findings *f)
+{
+	for (size_t i = 0; i < f->count; i++) {
+		free(f->items[i].path);
+		free(f->items[i].message);
+	}
+	free(f->items);
+	f->items = NULL;
+	f->count = f->cap = 0;
+}
