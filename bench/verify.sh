@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# bench/verify.sh — cost of `pgfleet verify` on a large repository, measured
+# against a floor taken in the same run: reading the same files out of git and
+# hashing them (`git archive COMMIT migrations | sha256sum`). The ratio is the
+# number to watch; absolute times depend on the machine.
+#
+# Builds, in a temporary directory, a git repository with N migration files of
+# ~2 KB each in migrations/tenant/, runs `pgfleet hash`, commits, then times R
+# interleaved repetitions of the floor (a) and of `pgfleet verify` (b).
+#
+# usage: bench/verify.sh [--files N] [--runs R] [--packed | --both] [--keep]
+# env:   PGFLEET  path of the pgfleet binary (default: <repo>/build/pgfleet)
+set -euo pipefail
+
+prog=bench/verify.sh
+root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+    cat <<EOF
+usage: $prog [--files N] [--runs R] [--packed | --both] [--keep]
+
+Times \`pgfleet verify\` against the floor \`git archive COMMIT migrations |
+sha256sum\` on a generated repository; prints median wall time, ratio and
+peak RSS of each.
+
+  --files N   migration files of ~2 KB to generate (default 10000)
+  --runs R    timed repetitions of each command, interleaved (default 5)
+  --packed    run \`git gc -q\` before timing (default: loose objects)
+  --both      time with loose objects, then again after \`git gc -q\`
+  --keep      keep the temporary repository and print its path
+  -h, --help  this help
+
+environment:
+  PGFLEET     pgfleet binary (default: $root/build/pgfleet)
+  TMPDIR      where the temporary repository is made (default /tmp)
+EOF
+}
+
+die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 2; }
+
+files=10000 runs=5 modes=loose keep=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --files) [ $# -ge 2 ] || die "--files needs a value"; files=$2; shift 2 ;;
+        --files=*) files=${1#*=}; shift ;;
+        --runs) [ $# -ge 2 ] || die "--runs needs a value"; runs=$2; shift 2 ;;
+        --runs=*) runs=${1#*=}; shift ;;
+        --packed) modes=packed; shift ;;
+        --both) modes="loose packed"; shift ;;
+        --keep) keep=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown argument: $1" ;;
+    esac
+done
+[[ $files =~ ^[1-9][0-9]*$ ]] || die "--files must be a positive integer, got '$files'"
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer, got '$runs'"
+
+PGFLEET=${PGFLEET:-$root/build/pgfleet}
+case $PGFLEET in /*) ;; */*) PGFLEET=$PWD/$PGFLEET ;; esac
+if [ ! -f "$PGFLEET" ] || [ ! -x "$PGFLEET" ]; then
+    die "pgfleet binary '$PGFLEET' is missing or not executable; build it
+  (meson setup build && meson compile -C build) or set PGFLEET=/path/to/pgfleet"
+fi
+for tool in git sha256sum awk; do
+    command -v "$tool" >/dev/null || die "$tool not found"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pgfleet-bench-verify.XXXXXX")
+cleanup() {
+    if [ "$keep" = 1 ]; then
+        printf 'kept: %s\n' "$work" >&2
+    else
+        rm -rf -- "$work"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+repo=$work/repo
+mkdir -p "$work/home" "$repo/migrations/tenant"
+
+# git isolated from the machine's and the user's configuration.
+export GIT_CONFIG_NOSYSTEM=1 HOME=$work/home XDG_CONFIG_HOME=$work/home/.config
+export GIT_AUTHOR_NAME='pgfleet bench' GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME='pgfleet bench' GIT_COMMITTER_EMAIL=bench@example.com
+export GIT_AUTHOR_DATE='2025-01-01T00:00:00Z' GIT_COMMITTER_DATE='2025-01-01T00:00:00Z'
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY
+export LC_ALL=C
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f s", b - a }'; }
+
+# --- generate ---------------------------------------------------------------
+t0=$(now)
+cat >"$repo/pgfleet.json" <<'EOF'
+{
+  "version": 1,
+  "scopes": [
+    {"name": "tenant", "folder": "migrations/tenant", "target": "tenants"}
+  ]
+}
+EOF
+
+# Deterministic, varied, syntactically plausible SQL: each file creates one
+# table with 4-13 columns, an index and comments, padded with a comment to
+# ~2048 bytes. Every file is different, so every file is its own git blob.
+awk -v n="$files" -v dir="$repo/migrations/tenant" '
+BEGIN {
+    w = length(n "") < 4 ? 4 : length(n "")
+    nt = split("text|integer|bigint|numeric(12,3)|double precision|boolean|timestamptz|date|uuid|jsonb", types, "|")
+    nw = split("pressure|flow_rate|temperature|choke_size|gas_oil_ratio|water_cut|casing_psi|tubing_psi|runtime_hours|stroke_rate|motor_amps|vibration|tank_level|sales_volume|flare_volume|injection_rate|salinity|h2s_ppm|permit_no|inspector|vendor|notes|source|quality_flag", words, "|")
+    nd = split("production|maintenance|compliance|telemetry|inspection|billing|logistics|safety", domains, "|")
+    for (i = 1; i <= n; i++) {
+        t = "t_" i
+        x = (i * 7919) % 104729
+        ncol = 4 + x % 10
+        dom = domains[1 + i % nd]
+        s = sprintf("-- Migration %0" w "d: create %s, a %s table for the well-monitoring schema.\n", i, t, dom)
+        s = s "-- Generated by bench/verify.sh to measure pgfleet verify; never applied.\n"
+        s = s "-- Kept in its own file so it can be reviewed, approved and rolled back alone.\n"
+        s = s "CREATE TABLE " t " (\n"
+        s = s "    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        s = s "    well_id     uuid NOT NULL REFERENCES wells (id) ON DELETE CASCADE,\n"
+        for (c = 1; c <= ncol; c++) {
+            col[c] = words[1 + (x + c * 13) % nw] "_" c
+            ty = types[1 + (x + c * 31) % nt]
+            nn = ((x + c) % 3 == 0) ? " NOT NULL" : ""
+            s = s sprintf("    %-24s %s%s,\n", col[c], ty, nn)
+        }
+        s = s "    created_at  timestamptz NOT NULL DEFAULT now()\n);\n"
+        s = s sprintf("CREATE INDEX %s_well_time_idx ON %s (well_id, created_at);\n", t, t)
+        s = s sprintf("COMMENT ON TABLE %s IS %c%s records for each well, one row per observation (%d).%c;\n", t, 39, dom, x, 39)
+        for (c = 1; c <= ncol && length(s) < 1900; c++)
+            s = s sprintf("COMMENT ON COLUMN %s.%s IS %cReported by the field gateway; unit and precision as configured for %s, revision %d.%c;\n", t, col[c], 39, dom, x + c, 39)
+        for (c = 1; length(s) < 1900; c++)
+            s = s sprintf("-- review note %d: %s checked against the %s data dictionary, revision %d.\n", c, col[1 + c % ncol], dom, x + c)
+        pad = 2047 - length(s) - 4
+        if (pad > 0) {
+            p = "-- "
+            while (length(p) < pad + 3) p = p "="
+            s = s p "\n"
+        }
+        f = sprintf("%s/%0" w "d_create_%s.sql", dir, i, t)
+        printf "%s", s > f
+        close(f)
+    }
+}'
+gen_time=$(since "$t0")
+bytes=$(cat "$repo"/migrations/tenant/*.sql | wc -c)
+
+# --- hash and commit --------------------------------------------------------
+git init -q -b main "$repo"
+# No automatic gc: 10000 loose objects exceed gc.auto (6700), and `git commit`
+# would pack them in a detached background gc, while the loose runs are timed.
+git -C "$repo" config gc.auto 0
+git -C "$repo" config maintenance.auto false
+t0=$(now)
+if ! "$PGFLEET" --repo "$repo" hash >"$work/hash.out" 2>&1; then
+    cat "$work/hash.out" >&2
+    die "'pgfleet --repo DIR hash' failed"
+fi
+hash_time=$(since "$t0")
+[ -f "$repo/migrations/tenant/pgfleet.sum" ] ||
+    die "'pgfleet hash' did not write migrations/tenant/pgfleet.sum"
+t0=$(now)
+git -C "$repo" add -A
+git -C "$repo" commit -q -m "bench: $files migrations"
+commit=$(git -C "$repo" rev-parse HEAD)
+commit_time=$(since "$t0")
+
+printf 'pgfleet verify bench: %d files, %d bytes (%.1f MiB), %d runs each, interleaved\n' \
+    "$files" "$bytes" "$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')" "$runs"
+printf 'pgfleet: %s\ncommit:  %s\nsetup:   generate %s, pgfleet hash %s, git add+commit %s\n' \
+    "$PGFLEET" "$commit" "$gen_time" "$hash_time" "$commit_time"
+
+# --- timing -----------------------------------------------------------------
+# shellcheck disable=SC2016  # expanded by the inner bash, from its arguments
+floor_cmd='set -o pipefail; git -C "$1" archive "$2" migrations | sha256sum >/dev/null'
+# shellcheck disable=SC2016
+verify_cmd='exec "$3" --repo "$1" verify --commit "$2" >/dev/null'
+
+# One check of each before timing: a failing command is not worth timing, and
+# this also warms the page cache for both alike.
+bash -c "$floor_cmd" floor "$repo" "$commit" "$PGFLEET" 2>"$work/floor.err" ||
+    { cat "$work/floor.err" >&2; die "floor command failed"; }
+if ! bash -c "$verify_cmd" verify "$repo" "$commit" "$PGFLEET" 2>"$work/verify.err"; then
+    cat "$work/verify.err" >&2
+    die "'pgfleet verify --commit $commit' failed (exit above); nothing timed"
+fi
+
+# time_runs MODE: R interleaved runs of (a) and (b), alternating which goes
+# first; prints one table row per command plus the ratio.
+time_runs() {
+    local mode=$1
+    if command -v python3 >/dev/null; then
+        python3 - "$mode" "$runs" "$repo" "$commit" "$PGFLEET" "$floor_cmd" "$verify_cmd" "$work" <<'PY'
+import os, resource, subprocess, sys, time
+mode, runs, repo, commit, pgfleet, floor_cmd, verify_cmd, work = sys.argv[1:]
+runs = int(runs)
+cmds = {"a": ["bash", "-c", floor_cmd, "floor", repo, commit, pgfleet],
+        "b": ["bash", "-c", verify_cmd, "verify", repo, commit, pgfleet]}
+# Peak RSS: a child forked from python inherits python's own high-water mark
+# (~10+ MiB) across exec, so wait4()'s ru_maxrss cannot go below it. GNU time
+# is a small process, so prefer /usr/bin/time -f %M; fall back to wait4.
+timebin = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+rssf = os.path.join(work, "rss")
+res = {"a": [], "b": []}
+for r in range(runs):
+    for k in ("ab" if r % 2 == 0 else "ba"):
+        argv = (["/usr/bin/time", "-f", "%M", "-o", rssf] if timebin else []) + cmds[k]
+        with open(os.path.join(work, k + ".err"), "ab") as err:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=err)
+            _, status, ru = os.wait4(p.pid, 0)   # rusage of this child and its children
+            wall = time.perf_counter() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            sys.exit(f"bench/verify.sh: run {r + 1} of ({k}) exited {p.returncode}")
+        if timebin:
+            with open(rssf) as f:
+                rss = int(f.read().split()[-1])
+        else:
+            rss = ru.ru_maxrss                    # KiB on Linux
+        res[k].append((wall, rss))
+
+def median(v):
+    v = sorted(v); n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+row = "{:<7} {:<34} {:>9.3f} s {:>9.3f} s {:>9.3f} s {:>8.1f} MiB"
+names = {"a": "(a) git archive | sha256sum", "b": "(b) pgfleet verify"}
+med = {}
+for k in "ab":
+    w = [x[0] for x in res[k]]
+    med[k] = median(w)
+    print(row.format(mode, names[k], med[k], min(w), max(w),
+                     max(x[1] for x in res[k]) / 1024))
+print("{:<7} {:<34} {:>9.2f}x".format(mode, "ratio b/a (median wall)", med["b"] / med["a"]))
+if not timebin:
+    print("{:<7} (no /usr/bin/time: peak RSS cannot be below python's own {:.1f} MiB)".format(
+        mode, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+PY
+    else
+        # Fallback without python3: wall time from date(1), peak RSS from
+        # /usr/bin/time -f %M when present (max over the processes of a run).
+        local r k t0 t1 rss have_time=0
+        [ -x /usr/bin/time ] && have_time=1
+        : >"$work/a.times"; : >"$work/b.times"
+        for ((r = 0; r < runs; r++)); do
+            for k in $( ((r % 2)) && echo b a || echo a b); do
+                local cmd=$floor_cmd; [ "$k" = b ] && cmd=$verify_cmd
+                t0=$(date +%s%N)
+                if [ "$have_time" = 1 ]; then
+                    /usr/bin/time -f %M -o "$work/rss" bash -c "$cmd" "$k" "$repo" "$commit" "$PGFLEET" 2>>"$work/$k.err" ||
+                        die "run $((r + 1)) of ($k) failed"
+                    rss=$(tail -n 1 "$work/rss")
+                else
+                    bash -c "$cmd" "$k" "$repo" "$commit" "$PGFLEET" 2>>"$work/$k.err" ||
+                        die "run $((r + 1)) of ($k) failed"
+                    rss=-1
+                fi
+                t1=$(date +%s%N)
+                echo "$(( t1 - t0 )) $rss" >>"$work/$k.times"
+            done
+        done
+        awk -v mode="$mode" -v fa="$work/a.times" -v fb="$work/b.times" '
+        function load(f, w,   n, line, a) {
+            n = 0; rss = -1
+            while ((getline line < f) > 0) { split(line, a, " "); w[++n] = a[1] / 1e9; if (a[2] > rss) rss = a[2] }
+            close(f); return n
+        }
+        function med(w, n,   i, j, t) {
+            for (i = 2; i <= n; i++) { t = w[i]; for (j = i - 1; j >= 1 && w[j] > t; j--) w[j + 1] = w[j]; w[j + 1] = t }
+            return n % 2 ? w[(n + 1) / 2] : (w[n / 2] + w[n / 2 + 1]) / 2
+        }
+        function row(name, f,   w, n, m, r) {
+            n = load(f, w); m = med(w, n)
+            r = rss < 0 ? "      n/a" : sprintf("%8.1f MiB", rss / 1024)
+            printf "%-7s %-34s %9.3f s %9.3f s %9.3f s %s\n", mode, name, m, w[1], w[n], r
+            return m
+        }
+        BEGIN {
+            ma = row("(a) git archive | sha256sum", fa)
+            mb = row("(b) pgfleet verify", fb)
+            printf "%-7s %-34s %9.2fx\n", mode, "ratio b/a (median wall)", mb / ma
+        }'
+    fi
+}
+
+printf '\n%-7s %-34s %11s %11s %11s %12s\n' objects command median min max "peak RSS"
+for mode in $modes; do
+    if [ "$mode" = packed ]; then
+        git -C "$repo" gc -q
+    fi
+    time_runs "$mode"
+done
+objs=$(git -C "$repo" count-objects -v | awk '/^count:/ { l = $2 } /^packs:/ { p = $2 } END { printf "%s loose objects, %s packs", l, p }')
+printf '\n(%s at the end; peak RSS is the largest single process of a run)\n' "$objs"
+if [ -s "$work/b.err" ]; then
+    printf 'pgfleet verify wrote to stderr (first lines):\n' >&2
+    sort -u "$work/b.err" | head -n 5 >&2
+fi

@@ -1,0 +1,2 @@
+-- Reverse 0003_create_readings: drop readings and all measurements in it.
+DROP TABLE readings;
