@@ -88,18 +88,36 @@ static int parse_line(pgf_manifest *m, const char *s, size_t n, size_t line, con
 		return pgf_error_set(err, PGF_ERR_INPUT,
 		                     "%s:%zu: expected \"<sha256 hex>  <file>\" or \"chain <sha256 hex>\"", label, line);
 	char *file = pgf_strndup(s + PGF_SHA256_HEX_LEN + 2, n - PGF_SHA256_HEX_LEN - 2);
-	for (size_t i = 0; i < m->count; i++) {
-		if (strcmp(m->entries[i].file, file) == 0) {
-			pgf_error_set(err, PGF_ERR_INPUT, "%s:%zu: %s is listed twice (also line %zu)", label, line, file,
-			              m->entries[i].line);
-			free(file);
-			return -1;
-		}
-	}
 	pgf_manifest_add(m, file, s);
 	m->entries[m->count - 1].line = line;
 	free(file);
 	return 0;
+}
+
+static int entry_file_cmp(const void *a, const void *b)
+{
+	const pgf_manifest_entry *x = *(const pgf_manifest_entry *const *)a;
+	const pgf_manifest_entry *y = *(const pgf_manifest_entry *const *)b;
+	int c = strcmp(x->file, y->file);
+	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* A file listed twice is an error naming both lines (sorted, not quadratic). */
+static int check_duplicates(const pgf_manifest *m, const char *label, pgf_error **err)
+{
+	if (m->count < 2)
+		return 0;
+	const pgf_manifest_entry **idx = pgf_calloc(m->count, sizeof(*idx));
+	for (size_t i = 0; i < m->count; i++)
+		idx[i] = &m->entries[i];
+	qsort(idx, m->count, sizeof(*idx), entry_file_cmp);
+	int rc = 0;
+	for (size_t i = 1; i < m->count && rc == 0; i++)
+		if (strcmp(idx[i - 1]->file, idx[i]->file) == 0)
+			rc = pgf_error_set(err, PGF_ERR_INPUT, "%s:%zu: %s is listed twice (also line %zu)", label,
+			                   idx[i]->line, idx[i]->file, idx[i - 1]->line);
+	free(idx);
+	return rc;
 }
 
 int pgf_manifest_parse(pgf_manifest **out, const char *text, size_t len, const char *label, pgf_error **err)
@@ -130,6 +148,8 @@ int pgf_manifest_parse(pgf_manifest **out, const char *text, size_t len, const c
 	}
 	if (rc == 0 && !header)
 		rc = pgf_error_set(err, PGF_ERR_INPUT, "%s: empty manifest", label);
+	if (rc == 0)
+		rc = check_duplicates(m, label, err);
 	if (rc == 0 && m->chain[0] == '\0')
 		rc = pgf_error_set(err, PGF_ERR_INPUT, "%s: no chain line (truncated?)", label);
 	if (rc != 0) {
