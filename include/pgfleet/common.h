@@ -3,6 +3,7 @@
 #ifndef PGFLEET_COMMON_H
 #define PGFLEET_COMMON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@ void *pgf_realloc(void *p, size_t n);
 char *pgf_strdup(const char *s);
 char *pgf_strndup(const char *s, size_t n);
 char *pgf_asprintf(const char *fmt, ...) PGF_PRINTF(1, 2);
+char *pgf_vasprintf(const char *fmt, va_list ap) PGF_PRINTF(1, 0);
 
 /* Grows a dynamic array: ensures room for one more element. */
 #define PGF_ARRAY_GROW(ptr, count, cap)                                          \
@@ -53,6 +55,10 @@ const char *pgf_suggest(const char *word, const char *const *candidates, size_t 
 int pgf_file_read(pgf_buf *out, const char *path, size_t cap, pgf_error **err);
 /* Writes a file atomically (temporary file, fsync, rename). */
 int pgf_file_write_atomic(const char *path, const void *data, size_t len, pgf_error **err);
+
+/* 1-based line of a 1-based character (not byte) position in UTF-8 text,
+ * as PostgreSQL reports error positions. */
+size_t pgf_text_line_of_char(const char *text, size_t len, size_t charpos);
 
 /* Monotonic time in seconds. */
 double pgf_now(void);

@@ -41,9 +41,10 @@ typedef struct pgf_error {
 /* Appends a new error to the chain at *err (if err is not NULL); returns -1. */
 int pgf_error_set(pgf_error **err, pgf_error_code code, const char *fmt, ...) PGF_PRINTF(3, 4);
 int pgf_error_vset(pgf_error **err, pgf_error_code code, const char *fmt, va_list ap) PGF_PRINTF(3, 0);
-/* Sets the hint or detail of the last error in the chain. */
-void pgf_error_hint(pgf_error *err, const char *fmt, ...) PGF_PRINTF(2, 3);
-void pgf_error_detail(pgf_error *err, const char *fmt, ...) PGF_PRINTF(2, 3);
+/* Sets the hint or detail of the last error in the chain at *err; like
+ * pgf_error_set, a NULL err (or an empty chain) is accepted and ignored. */
+void pgf_error_hint(pgf_error **err, const char *fmt, ...) PGF_PRINTF(2, 3);
+void pgf_error_detail(pgf_error **err, const char *fmt, ...) PGF_PRINTF(2, 3);
 /* Moves the chain src to the end of *dst. */
 void pgf_error_append(pgf_error **dst, pgf_error *src);
 size_t pgf_error_count(const pgf_error *err);

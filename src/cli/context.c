@@ -23,7 +23,7 @@ static int select_scopes(pgf_repo_ctx *ctx, const pgf_cli *cli, pgf_error **err)
 			pgf_error_set(err, PGF_ERR_USAGE, "--scope %s: no such scope in %s", cli->scopes[i], PGF_CONFIG_FILE);
 			const char *near = pgf_suggest(cli->scopes[i], names, n);
 			if (near != NULL)
-				pgf_error_hint(*err, "did you mean '%s'?", near);
+				pgf_error_hint(err, "did you mean '%s'?", near);
 			return -1;
 		}
 		ctx->scopes[ctx->nscopes++] = sc;
@@ -45,7 +45,7 @@ int pgf_repo_ctx_open(pgf_repo_ctx *ctx, const pgf_cli *cli, bool worktree, pgf_
 		if (e->code == PGF_ERR_NOTFOUND) {
 			pgf_error_set(err, PGF_ERR_CONFIG, "%s: not found at %s", PGF_CONFIG_FILE,
 			              pgf_source_label(ctx->src));
-			pgf_error_hint(*err, "pgfleet reads its scopes from pgfleet.json at the top of the repository");
+			pgf_error_hint(err, "pgfleet reads its scopes from pgfleet.json at the top of the repository");
 			pgf_error_free(e);
 		} else
 			pgf_error_append(err, e);

@@ -53,19 +53,30 @@ char *pgf_strndup(const char *s, size_t n)
 	return d;
 }
 
+char *pgf_vasprintf(const char *fmt, va_list ap)
+{
+	/* Most messages fit the stack buffer: one formatting pass. */
+	char small[256];
+	va_list copy;
+	va_copy(copy, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return pgf_strdup("");
+	if ((size_t)n < sizeof(small))
+		return pgf_strndup(small, (size_t)n);
+	char *s = pgf_malloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
 char *pgf_asprintf(const char *fmt, ...)
 {
-	pgf_buf b = PGF_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *s = pgf_vasprintf(fmt, ap);
 	va_end(ap);
-	size_t size = (size_t)(n < 0 ? 0 : n) + 1;
-	b.ptr = pgf_malloc(size);
-	va_start(ap, fmt);
-	vsnprintf(b.ptr, size, fmt, ap);
-	va_end(ap);
-	return b.ptr;
+	return s;
 }
 
 static void buf_reserve(pgf_buf *b, size_t extra)
@@ -98,15 +109,10 @@ void pgf_buf_printf(pgf_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *s = pgf_vasprintf(fmt, ap);
 	va_end(ap);
-	if (n <= 0)
-		return;
-	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
+	pgf_buf_puts(b, s);
+	free(s);
 }
 
 void pgf_buf_clear(pgf_buf *b)
@@ -274,4 +280,20 @@ double pgf_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+size_t pgf_text_line_of_char(const char *text, size_t len, size_t charpos)
+{
+	size_t line = 1, chars = 0;
+	for (size_t i = 0; i < len; i++) {
+		/* a character starts at every byte that is not a UTF-8 continuation */
+		if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			chars++;
+			if (chars >= charpos)
+				break;
+		}
+		if (text[i] == '\n')
+			line++;
+	}
+	return line;
 }

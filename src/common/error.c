@@ -13,12 +13,7 @@ int pgf_error_vset(pgf_error **err, pgf_error_code code, const char *fmt, va_lis
 	pgf_error *e = pgf_calloc(1, sizeof(*e));
 	e->code = code;
 
-	va_list copy;
-	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	e->message = pgf_malloc((size_t)(n < 0 ? 0 : n) + 1);
-	vsnprintf(e->message, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	e->message = pgf_vasprintf(fmt, ap);
 
 	pgf_error_append(err, e);
 	return -1;
@@ -40,39 +35,27 @@ static pgf_error *last(pgf_error *err)
 	return err;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+void pgf_error_hint(pgf_error **err, const char *fmt, ...)
 {
-	va_list copy;
-	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	size_t size = (size_t)(n < 0 ? 0 : n) + 1;
-	char *s = pgf_malloc(size);
-	vsnprintf(s, size, fmt, ap);
-	return s;
-}
-
-void pgf_error_hint(pgf_error *err, const char *fmt, ...)
-{
-	pgf_error *e = last(err);
+	pgf_error *e = err != NULL ? last(*err) : NULL;
 	if (e == NULL)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
 	free(e->hint);
-	e->hint = vformat(fmt, ap);
+	e->hint = pgf_vasprintf(fmt, ap);
 	va_end(ap);
 }
 
-void pgf_error_detail(pgf_error *err, const char *fmt, ...)
+void pgf_error_detail(pgf_error **err, const char *fmt, ...)
 {
-	pgf_error *e = last(err);
+	pgf_error *e = err != NULL ? last(*err) : NULL;
 	if (e == NULL)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
 	free(e->detail);
-	e->detail = vformat(fmt, ap);
+	e->detail = pgf_vasprintf(fmt, ap);
 	va_end(ap);
 }
 

@@ -56,7 +56,7 @@ static int reject_unknown_keys(json_t *obj, const char *const *known, const char
 			rc = pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: unknown key \"%s\"", label, where, key);
 			const char *near = pgf_suggest(key, known, n);
 			if (near != NULL)
-				pgf_error_hint(*err, "did you mean \"%s\"?", near);
+				pgf_error_hint(err, "did you mean \"%s\"?", near);
 		}
 	}
 	return rc;

@@ -47,9 +47,9 @@ static int apply_directive(unsigned *flags, const char *s, size_t n, const char 
 	pgf_error_set(err, PGF_ERR_INPUT, "%s:%zu: unknown directive 'pgfleet:%s'", label, line, key);
 	const char *near = pgf_suggest(key, keys, sizeof(keys) / sizeof(keys[0]));
 	if (near != NULL)
-		pgf_error_hint(*err, "did you mean 'pgfleet:%s'?", near);
+		pgf_error_hint(err, "did you mean 'pgfleet:%s'?", near);
 	else
-		pgf_error_hint(*err, "known directives: pgfleet:no-transaction");
+		pgf_error_hint(err, "known directives: pgfleet:no-transaction");
 	free(key);
 	return -1;
 }

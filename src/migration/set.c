@@ -30,12 +30,7 @@ static int bad(loader *ld, const char *file, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = NULL;
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	msg = pgf_malloc((size_t)(n < 0 ? 0 : n) + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	char *msg = pgf_vasprintf(fmt, ap);
 	va_end(ap);
 	pgf_error_set(ld->err, PGF_ERR_INPUT, "%s/%s: %s", ld->scope->folder, file, msg);
 	free(msg);

@@ -38,7 +38,7 @@ static int resolve_commit(git_commit **out, git_repository *repo, const char *re
 		if (!is_full_hex_id(rev)) {
 			pgf_error_set(err, PGF_ERR_USAGE,
 			              "--commit '%s': pinned mode needs a full 40-hex commit id", rev);
-			pgf_error_hint(*err, "pass the full id, e.g. \"$(git rev-parse %s)\"", rev);
+			pgf_error_hint(err, "pass the full id, e.g. \"$(git rev-parse %s)\"", rev);
 			return -1;
 		}
 		git_oid oid;

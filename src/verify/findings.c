@@ -9,12 +9,7 @@ void pgf_findings_add(pgf_findings *f, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	size_t size = (size_t)(n < 0 ? 0 : n) + 1;
-	char *msg = pgf_malloc(size);
-	va_start(ap, fmt);
-	vsnprintf(msg, size, fmt, ap);
+	char *msg = pgf_vasprintf(fmt, ap);
 	va_end(ap);
 
 	PGF_ARRAY_GROW(f->items, f->count, f->cap);

@@ -1,0 +1,46 @@
+/* The engine's events: the seam the audit ledger plugs into.
+ *
+ * The engine calls the sink from one thread at a time (it serializes calls),
+ * in this order per target: TARGET_START, then per version BEFORE and then
+ * APPLIED or FAILED, then TARGET_FINISH; RUN_START first and RUN_FINISH last.
+ * A sink that fails BEFORE stops that version from running (the target
+ * fails); the entry id it returns is stored with the applied row. */
+#ifndef PGFLEET_EVENTS_H
+#define PGFLEET_EVENTS_H
+
+#include <stdint.h>
+
+#include "pgfleet/error.h"
+
+typedef enum pgf_event_kind {
+	PGF_EVENT_RUN_START,
+	PGF_EVENT_TARGET_START,
+	PGF_EVENT_VERSION_BEFORE,
+	PGF_EVENT_VERSION_APPLIED,
+	PGF_EVENT_VERSION_FAILED,
+	PGF_EVENT_TARGET_FINISH,
+	PGF_EVENT_RUN_FINISH
+} pgf_event_kind;
+
+typedef struct pgf_event {
+	pgf_event_kind kind;
+	const char *command;    /* "reconcile", "rollback", "adopt" */
+	const char *commit;     /* 40 hex */
+	const char *target;     /* "master" or a tenant slug */
+	const char *scope;
+	const char *action;     /* "apply", "rollback", "baseline" */
+	const char *version;
+	const char *file;
+	const char *sha256;
+	const char *outcome;    /* TARGET_FINISH / RUN_FINISH: a summary word */
+	const pgf_error *error; /* VERSION_FAILED */
+	double seconds;
+} pgf_event;
+
+typedef struct pgf_event_sink {
+	/* entry_id may be NULL; set it to the id of the record written, or -1. */
+	int (*emit)(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error **err);
+	void *ctx;
+} pgf_event_sink;
+
+#endif

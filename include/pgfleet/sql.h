@@ -1,0 +1,21 @@
+/* SQL text, read with the real PostgreSQL parser (src/lint is the only
+ * libpg_query user). */
+#ifndef PGFLEET_SQL_H
+#define PGFLEET_SQL_H
+
+#include <stddef.h>
+
+#include "pgfleet/error.h"
+
+typedef struct pgf_statement {
+	size_t offset;  /* bytes into the text */
+	size_t len;
+	size_t line;    /* 1-based line where the statement's first token is */
+} pgf_statement;
+
+/* Splits text (NUL-terminated) into statements with the parser; comments and
+ * blank pieces are dropped. A syntax error is PGF_ERR_INPUT naming
+ * label:line. *out is allocated (free it); *n is set. */
+int pgf_sql_split(pgf_statement **out, size_t *n, const char *text, const char *label, pgf_error **err);
+
+#endif

@@ -1,0 +1,131 @@
+#include "pgfleet/policy.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgfleet/common.h"
+
+void pgf_policy_defaults(pgf_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->lock_timeout_ms = 5000;
+	p->statement_timeout_ms = 0;
+	p->advisory_lock_wait_ms = 30000;
+	p->connect_timeout_ms = 10000;
+}
+
+int64_t pgf_duration_parse(const char *s)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0 || v > 100LL * 24 * 3600 * 1000)
+		return -1;
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "min", 60000 }, { "h", 3600000 }, { "d", 86400000 } };
+	if (*end == '\0')
+		return v == 0 ? 0 : -1; /* a bare number is ambiguous, except 0 */
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0)
+			return v * units[i].ms;
+	return -1;
+}
+
+static int get_duration(int64_t *out, json_t *obj, const char *key, const char *path, pgf_error **err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (v == NULL)
+		return 0;
+	int64_t ms = json_is_string(v) ? pgf_duration_parse(json_string_value(v)) : -1;
+	if (ms < 0)
+		return pgf_error_set(err, PGF_ERR_CONFIG,
+		                     "%s: timeouts.%s: expected a duration such as \"250ms\", \"5s\", \"15min\" or \"0\"",
+		                     path, key);
+	*out = ms;
+	return 0;
+}
+
+static int reject_unknown(json_t *obj, const char *const *known, const char *path, const char *where,
+                          pgf_error **err)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach(obj, key, value) {
+		bool ok = false;
+		size_t n = 0;
+		for (; known[n] != NULL; n++)
+			ok = ok || strcmp(known[n], key) == 0;
+		if (!ok) {
+			pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: unknown key \"%s\"", path, where, key);
+			const char *near = pgf_suggest(key, known, n);
+			if (near != NULL)
+				pgf_error_hint(err, "did you mean \"%s\"?", near);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
+{
+	/* "lint" and per-scope "scopes" belong to the lint and approval
+	 * modules; they are accepted here and read there. */
+	static const char *const top[] = { "require_signed_commit", "min_approvals", "allow_out_of_order", "scopes",
+		                           "timeouts", "lint", NULL };
+	static const char *const tkeys[] = { "lock_timeout", "statement_timeout", "advisory_lock_wait",
+		                             "connect_timeout", NULL };
+	if (!json_is_object(root))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: expected a JSON object", path);
+	if (reject_unknown(root, top, path, "top level", err) != 0)
+		return -1;
+	json_t *v;
+	if ((v = json_object_get(root, "require_signed_commit")) != NULL) {
+		if (!json_is_boolean(v))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: require_signed_commit: expected true or false", path);
+		p->require_signed_commit = json_is_true(v);
+	}
+	if ((v = json_object_get(root, "allow_out_of_order")) != NULL) {
+		if (!json_is_boolean(v))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: allow_out_of_order: expected true or false", path);
+		p->allow_out_of_order = json_is_true(v);
+	}
+	if ((v = json_object_get(root, "min_approvals")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: min_approvals: expected an integer from 0 to 100", path);
+		p->min_approvals = (int)json_integer_value(v);
+	}
+	json_t *t = json_object_get(root, "timeouts");
+	if (t != NULL) {
+		if (!json_is_object(t))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: timeouts: expected an object", path);
+		if (reject_unknown(t, tkeys, path, "timeouts", err) != 0 ||
+		    get_duration(&p->lock_timeout_ms, t, "lock_timeout", path, err) != 0 ||
+		    get_duration(&p->statement_timeout_ms, t, "statement_timeout", path, err) != 0 ||
+		    get_duration(&p->advisory_lock_wait_ms, t, "advisory_lock_wait", path, err) != 0 ||
+		    get_duration(&p->connect_timeout_ms, t, "connect_timeout", path, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int pgf_policy_load(pgf_policy *p, const char *path, pgf_error **err)
+{
+	pgf_policy_defaults(p);
+	pgf_buf text = PGF_BUF_INIT;
+	if (pgf_file_read(&text, path, 1024 * 1024, err) != 0)
+		return -1;
+	json_error_t jerr;
+	json_t *root = json_loadb(text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
+	pgf_buf_free(&text);
+	if (root == NULL)
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	int rc = parse(p, root, path, err);
+	json_decref(root);
+	return rc;
+}
