@@ -37,8 +37,10 @@ int pgf_pg_exec(pgf_pg *c, const char *sql, pgf_error **err);
 int pgf_pg_query(pgf_pg *c, pgf_pg_result **out, const char *sql, int nparams, const char *const *params,
                  pgf_error **err);
 /* Runs a migration script as one simple query. A server error names
- * label:line (from the error position) when the server gives one. */
-int pgf_pg_exec_script(pgf_pg *c, const char *sql, size_t len, const char *label, size_t first_line,
+ * label:line when the server gives an error position: the line within sql,
+ * plus line_shift (negative when sql starts with lines of our own, positive
+ * when sql is one statement from further down a file). */
+int pgf_pg_exec_script(pgf_pg *c, const char *sql, size_t len, const char *label, long line_shift,
                        pgf_error **err);
 
 size_t pgf_pg_result_rows(const pgf_pg_result *r);

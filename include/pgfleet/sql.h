@@ -18,4 +18,9 @@ typedef struct pgf_statement {
  * label:line. *out is allocated (free it); *n is set. */
 int pgf_sql_split(pgf_statement **out, size_t *n, const char *text, const char *label, pgf_error **err);
 
+/* A file that runs in pgfleet's transaction must not end or start one
+ * itself (BEGIN, COMMIT, ROLLBACK, SAVEPOINT...): that would commit the
+ * migration without its record. PGF_ERR_INPUT naming label:line. */
+int pgf_sql_check_no_transaction_control(const char *text, const char *label, pgf_error **err);
+
 #endif

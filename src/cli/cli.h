@@ -28,6 +28,14 @@ typedef struct pgf_cli {
 	const char *scopes[PGF_MAX_SCOPES];
 	size_t nscopes;
 	size_t max_file_bytes;  /* 0: from pgfleet.json */
+	const char *tenants[PGF_MAX_SCOPES];
+	size_t ntenants;
+	const char *master;
+	const char *policy;
+	const char *to;
+	int jobs;
+	bool allow_unknown;
+	bool from_drizzle;
 	bool pinned;
 	bool json;
 	bool check;
@@ -74,5 +82,10 @@ void pgf_cli_end(const pgf_cli *cli, double started, const char *counts, int exi
 
 int pgf_cmd_hash(pgf_cli *cli);
 int pgf_cmd_verify(pgf_cli *cli);
+int pgf_cmd_plan(pgf_cli *cli);
+int pgf_cmd_reconcile(pgf_cli *cli);
+int pgf_cmd_status(pgf_cli *cli);
+int pgf_cmd_rollback(pgf_cli *cli);
+int pgf_cmd_adopt(pgf_cli *cli);
 
 #endif

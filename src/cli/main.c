@@ -9,6 +9,13 @@ static const char *const hash_opts[] = { "repo", "scope", "max-file-size", "chec
 static const char *const verify_opts[] = { "repo", "commit", "pinned", "scope", "since", "max-file-size", "json",
 	                                   NULL };
 
+static const char *const plan_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
+	                                 "allow-unknown", "json", "max-file-size", NULL };
+static const char *const rollback_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
+	                                     "policy", "to", "json", "max-file-size", NULL };
+static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
+	                                  "from-drizzle", "json", "max-file-size", NULL };
+
 static const pgf_command commands[] = {
 	{ "hash", "write or refresh each scope's pgfleet.sum in the working tree", "hash [--scope NAME] [--check]",
 	  hash_opts, pgf_cmd_hash },
@@ -16,11 +23,18 @@ static const pgf_command commands[] = {
 	  "verify [--commit REV] [--pinned] [--since REV] [--scope NAME] [--json]", verify_opts, pgf_cmd_verify },
 	{ "lint", "SQL safety rules with the PostgreSQL parser", "lint", NULL, NULL },
 	{ "check", "CI gate: verify, lint and policy", "check", NULL, NULL },
-	{ "plan", "what reconcile would apply where", "plan", NULL, NULL },
-	{ "reconcile", "apply the difference to master and every tenant", "reconcile", NULL, NULL },
-	{ "status", "each database's version and pending count", "status", NULL, NULL },
+	{ "plan", "what reconcile would apply where; changes nothing", "plan [--scope NAME] [--tenant SLUG] [--json]",
+	  plan_opts, pgf_cmd_plan },
+	{ "reconcile", "apply the difference to master and every tenant",
+	  "reconcile [--commit SHA --pinned] [--master CONNINFO] [--jobs N] [--tenant SLUG] [--scope NAME]", plan_opts,
+	  pgf_cmd_reconcile },
+	{ "status", "each database's version, last applied, pending count, last failure",
+	  "status [--tenant SLUG] [--json]", plan_opts, pgf_cmd_status },
+	{ "rollback", "run down migrations back to a version, newest first",
+	  "rollback --scope NAME --to VERSION [--tenant SLUG]", rollback_opts, pgf_cmd_rollback },
+	{ "adopt", "baseline databases already migrated by drizzle-orm", "adopt --from-drizzle [--tenant SLUG]",
+	  adopt_opts, pgf_cmd_adopt },
 	{ "drift", "schema fingerprints against versions", "drift", NULL, NULL },
-	{ "rollback", "apply down migrations to a version", "rollback", NULL, NULL },
 	{ "approve", "print or sign a migration's approval", "approve", NULL, NULL },
 	{ "ledger", "audit ledger tools", "ledger", NULL, NULL },
 };

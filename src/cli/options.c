@@ -25,6 +25,13 @@ static const opt_def options[] = {
 	{ "since", 0, "REV", "check history from REV (inclusive) instead of the commit's first parents" },
 	{ "max-file-size", 0, "BYTES", "largest migration file accepted (default: pgfleet.json, else 1048576)" },
 	{ "check", 0, NULL, "write nothing; exit 1 if a manifest is out of date" },
+	{ "master", 0, "CONNINFO", "master database (default: MASTER_DATABASE_URL)" },
+	{ "tenant", 0, "SLUG", "only this tenant (repeatable)" },
+	{ "jobs", 'j', "N", "databases at once (default: 8)" },
+	{ "policy", 0, "FILE", "policy file: timeouts, out-of-order, approvals" },
+	{ "allow-unknown", 0, NULL, "proceed where a database has versions the commit does not" },
+	{ "to", 0, "VERSION", "rollback: the version to go back to (0: everything)" },
+	{ "from-drizzle", 0, NULL, "adopt: baseline from drizzle.__drizzle_migrations" },
 	{ "json", 0, NULL, "machine-readable output on stdout" },
 	{ "quiet", 'q', NULL, "errors only on stderr" },
 	{ "verbose", 'v', NULL, "more detail on stderr" },
@@ -101,7 +108,29 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		cli->verbose = true;
 	else if (strcmp(n, "help") == 0)
 		cli->help = true;
-	else if (strcmp(n, "scope") == 0) {
+	else if (strcmp(n, "master") == 0)
+		cli->master = value;
+	else if (strcmp(n, "policy") == 0)
+		cli->policy = value;
+	else if (strcmp(n, "to") == 0) {
+		if (!pgf_str_is_digits(value, strlen(value)))
+			return usage_error(cli->command, NULL, "--to '%s': expected a version (digits)", value);
+		cli->to = value;
+	} else if (strcmp(n, "allow-unknown") == 0)
+		cli->allow_unknown = true;
+	else if (strcmp(n, "from-drizzle") == 0)
+		cli->from_drizzle = true;
+	else if (strcmp(n, "jobs") == 0) {
+		char *end = NULL;
+		long j = strtol(value, &end, 10);
+		if (end == value || *end != '\0' || j < 1 || j > 256)
+			return usage_error(cli->command, NULL, "--jobs '%s': expected a number from 1 to 256", value);
+		cli->jobs = (int)j;
+	} else if (strcmp(n, "tenant") == 0) {
+		if (cli->ntenants == PGF_MAX_SCOPES)
+			return usage_error(cli->command, NULL, "too many --tenant options");
+		cli->tenants[cli->ntenants++] = value;
+	} else if (strcmp(n, "scope") == 0) {
 		if (cli->nscopes == PGF_MAX_SCOPES)
 			return usage_error(cli->command, NULL, "too many --scope options");
 		cli->scopes[cli->nscopes++] = value;
@@ -208,7 +237,15 @@ int pgf_cli_parse(pgf_cli *cli, const pgf_command **cmd_out, int argc, char **ar
 				rc = usage_error(cmd ? cmd->name : NULL, NULL, "unknown option '%s'", a);
 				continue;
 			}
-			seen[nseen++] = (pending){ o, NULL, a };
+			const char *value = NULL;
+			if (o->arg != NULL) {
+				if (i + 1 >= argc) {
+					rc = usage_error(cmd ? cmd->name : NULL, NULL, "option '%s' needs a value", a);
+					continue;
+				}
+				value = argv[++i];
+			}
+			seen[nseen++] = (pending){ o, value, a };
 		} else if (cmd == NULL) {
 			cmd = find_command(a);
 			if (cmd == NULL)

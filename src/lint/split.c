@@ -77,3 +77,26 @@ int pgf_sql_split(pgf_statement **out, size_t *n, const char *text, const char *
 	*n = count;
 	return 0;
 }
+
+int pgf_sql_check_no_transaction_control(const char *text, const char *label, pgf_error **err)
+{
+	pgf_statement *stmts = NULL;
+	size_t n = 0;
+	if (pgf_sql_split(&stmts, &n, text, label, err) != 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *one = pgf_strndup(text + stmts[i].offset, stmts[i].len);
+		PgQueryParseResult r = pg_query_parse(one);
+		if (r.error == NULL && r.parse_tree != NULL && strstr(r.parse_tree, "{\"stmt\":{\"TransactionStmt\"") != NULL)
+			rc = pgf_error_set(err, PGF_ERR_INPUT,
+			                   "%s:%zu: transaction control in a file that runs in a transaction",
+			                   label, stmts[i].line);
+		if (rc != 0)
+			pgf_error_hint(err, "remove it, or mark the file -- pgfleet:no-transaction");
+		pg_query_free_parse_result(r);
+		free(one);
+	}
+	free(stmts);
+	return rc;
+}

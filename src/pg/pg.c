@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pgfleet/common.h"
+#include "pgfleet/log.h"
 
 struct pgf_pg {
 	PGconn *conn;
@@ -62,6 +63,16 @@ static char *one_line(const char *msg)
 	return s;
 }
 
+/* Server notices (e.g. "... does not exist, skipping") are detail for
+ * --verbose, prefixed with the target, not noise on every run. */
+static void on_notice(void *arg, const char *message)
+{
+	const pgf_pg *c = arg;
+	char *msg = one_line(message);
+	pgf_log_debug("%s: %s", c->target, msg);
+	free(msg);
+}
+
 int pgf_pg_connect(pgf_pg **out, const char *conninfo, int connect_timeout, pgf_error **err)
 {
 	char *errmsg = NULL;
@@ -90,6 +101,7 @@ int pgf_pg_connect(pgf_pg **out, const char *conninfo, int connect_timeout, pgf_
 		return -1;
 	}
 	c->conn = conn;
+	PQsetNoticeProcessor(conn, on_notice, c);
 	*out = c;
 	return 0;
 }
@@ -123,7 +135,7 @@ static pgf_error *last_error(pgf_error *e)
 /* Turns a failed result (or a lost connection) into an error; returns -1.
  * With a script, the error position becomes label:line. */
 static int result_error(pgf_pg *c, PGresult *res, const char *script, size_t len, const char *label,
-                        size_t first_line, pgf_error **err)
+                        long line_shift, pgf_error **err)
 {
 	if (PQstatus(c->conn) == CONNECTION_BAD) {
 		char *msg = one_line(PQerrorMessage(c->conn));
@@ -138,8 +150,8 @@ static int result_error(pgf_pg *c, PGresult *res, const char *script, size_t len
 	char *msg = one_line(primary ? primary : PQerrorMessage(c->conn));
 	const char *sev = severity ? severity : "ERROR";
 	if (script != NULL && position != NULL) {
-		size_t line = pgf_text_line_of_char(script, len, (size_t)strtoul(position, NULL, 10)) + first_line - 1;
-		pgf_error_set(err, PGF_ERR_DB, "%s:%zu: %s: %s", label, line, sev, msg);
+		long line = (long)pgf_text_line_of_char(script, len, (size_t)strtoul(position, NULL, 10)) + line_shift;
+		pgf_error_set(err, PGF_ERR_DB, "%s:%ld: %s: %s", label, line < 1 ? 1 : line, sev, msg);
 	} else if (label != NULL) {
 		pgf_error_set(err, PGF_ERR_DB, "%s: %s: %s", label, sev, msg);
 	} else {
@@ -173,33 +185,33 @@ static bool ok_status(ExecStatusType st)
 
 /* Sends a simple query and drains every result: a multi-statement string
  * stops at its first error, which is the one reported. */
-static int simple_query(pgf_pg *c, const char *sql, size_t len, const char *label, size_t first_line,
+static int simple_query(pgf_pg *c, const char *sql, size_t len, const char *label, long line_shift,
                         pgf_error **err)
 {
 	const char *script = label != NULL ? sql : NULL;
 	if (!PQsendQuery(c->conn, sql))
-		return result_error(c, NULL, NULL, 0, label, first_line, err);
+		return result_error(c, NULL, NULL, 0, label, line_shift, err);
 	int rc = 0;
 	PGresult *res;
 	while ((res = PQgetResult(c->conn)) != NULL) {
 		if (rc == 0 && !ok_status(PQresultStatus(res)))
-			rc = result_error(c, res, script, len, label, first_line, err);
+			rc = result_error(c, res, script, len, label, line_shift, err);
 		PQclear(res);
 	}
 	if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD)
-		rc = result_error(c, NULL, NULL, 0, label, first_line, err);
+		rc = result_error(c, NULL, NULL, 0, label, line_shift, err);
 	return rc;
 }
 
-int pgf_pg_exec_script(pgf_pg *c, const char *sql, size_t len, const char *label, size_t first_line,
+int pgf_pg_exec_script(pgf_pg *c, const char *sql, size_t len, const char *label, long line_shift,
                        pgf_error **err)
 {
-	return simple_query(c, sql, len, label, first_line, err);
+	return simple_query(c, sql, len, label, line_shift, err);
 }
 
 int pgf_pg_exec(pgf_pg *c, const char *sql, pgf_error **err)
 {
-	return simple_query(c, sql, strlen(sql), NULL, 1, err);
+	return simple_query(c, sql, strlen(sql), NULL, 0, err);
 }
 
 int pgf_pg_query(pgf_pg *c, pgf_pg_result **out, const char *sql, int nparams, const char *const *params,
@@ -207,7 +219,7 @@ int pgf_pg_query(pgf_pg *c, pgf_pg_result **out, const char *sql, int nparams, c
 {
 	PGresult *res = PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (res == NULL || !ok_status(PQresultStatus(res))) {
-		result_error(c, res, NULL, 0, NULL, 1, err);
+		result_error(c, res, NULL, 0, NULL, 0, err);
 		PQclear(res);
 		return -1;
 	}

@@ -1,0 +1,370 @@
+/* Inside one database: lock, schema, state, and one migration at a time.
+ *
+ * Round trips are few on purpose: across a network each one costs a
+ * latency. A transactional migration is one simple query: BEGIN, the
+ * timeouts, the file, its applied_migrations and history rows, COMMIT. */
+#include "apply.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgfleet/common.h"
+
+/* pgfleet's advisory lock: ('pgft', 1) in the two-key space. */
+#define LOCK_KEYS "1885824628, 1"
+
+#define UNDEFINED_TABLE "42P01"
+#define INVALID_SCHEMA_NAME "3F000"
+
+static const char schema_sql[] =
+	"BEGIN;\n"
+	"CREATE SCHEMA IF NOT EXISTS pgfleet;\n"
+	"CREATE TABLE IF NOT EXISTS pgfleet.meta (\n"
+	"  key text PRIMARY KEY,\n"
+	"  value text NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS pgfleet.applied_migrations (\n"
+	"  scope text NOT NULL,\n"
+	"  version text NOT NULL,\n"
+	"  name text NOT NULL,\n"
+	"  sha256 text NOT NULL,\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  commit text NOT NULL,\n"
+	"  duration_ms bigint NOT NULL DEFAULT 0,\n"
+	"  ledger_entry bigint,\n"
+	"  status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'partial', 'baselined')),\n"
+	"  statements_done integer,\n"
+	"  PRIMARY KEY (scope, version));\n"
+	"CREATE TABLE IF NOT EXISTS pgfleet.history (\n"
+	"  id bigserial PRIMARY KEY,\n"
+	"  at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+	"  scope text NOT NULL,\n"
+	"  version text NOT NULL,\n"
+	"  name text NOT NULL,\n"
+	"  action text NOT NULL CHECK (action IN ('apply', 'rollback', 'baseline', 'failed')),\n"
+	"  sha256 text NOT NULL,\n"
+	"  commit text NOT NULL,\n"
+	"  duration_ms bigint NOT NULL DEFAULT 0,\n"
+	"  statements_done integer,\n"
+	"  error text,\n"
+	"  ledger_entry bigint);\n"
+	"INSERT INTO pgfleet.meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;\n"
+	"COMMIT;";
+
+int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err)
+{
+	pgf_error *e = NULL;
+	if (wait_ms <= 0) {
+		pgf_pg_result *r = NULL;
+		if (pgf_pg_query(c, &r, "SELECT pg_try_advisory_lock(" LOCK_KEYS ")", 0, NULL, err) != 0)
+			return -1;
+		const char *v = pgf_pg_result_value(r, 0, 0);
+		int busy = v == NULL || strcmp(v, "t") != 0;
+		pgf_pg_result_free(r);
+		return busy;
+	}
+	/* An advisory lock wait is a lock wait: lock_timeout bounds it. */
+	char *sql = pgf_asprintf("SET lock_timeout = '%lldms'; SELECT pg_advisory_lock(" LOCK_KEYS
+	                         "); SET lock_timeout = 0",
+	                         (long long)wait_ms);
+	int rc = pgf_pg_exec(c, sql, &e);
+	free(sql);
+	if (rc == 0)
+		return 0;
+	if (pgf_pg_error_is(e, PGF_SQLSTATE_LOCK_NOT_AVAILABLE)) {
+		pgf_error_free(e);
+		return 1;
+	}
+	pgf_error_append(err, e);
+	return -1;
+}
+
+int pgf_apply_ensure_schema(pgf_pg *c, pgf_error **err)
+{
+	pgf_error *e = NULL;
+	if (pgf_pg_exec(c, schema_sql, &e) == 0)
+		return 0;
+	pgf_pg_exec(c, "ROLLBACK", NULL);
+	pgf_error_set(err, PGF_ERR_DB, "creating schema pgfleet: %s", e->message);
+	pgf_error_free(e);
+	return -1;
+}
+
+int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bool *exists, pgf_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	*exists = false;
+	pgf_pg_result *r = NULL;
+	pgf_error *e = NULL;
+	const char *params[] = { scope };
+	/* One round trip: the schema version and the rows (meta always has a row). */
+	int rc = pgf_pg_query(c, &r,
+	                      "SELECT m.value, a.version, a.name, a.sha256, a.status, a.statements_done, "
+	                      "a.applied_at::text FROM pgfleet.meta m LEFT JOIN pgfleet.applied_migrations a "
+	                      "ON a.scope = $1 WHERE m.key = 'schema_version'",
+	                      1, params, &e);
+	if (rc != 0) {
+		if (pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME)) {
+			pgf_error_free(e);
+			return 0;
+		}
+		pgf_error_append(err, e);
+		return -1;
+	}
+	*exists = true;
+	size_t n = pgf_pg_result_rows(r);
+	const char *sv = n > 0 ? pgf_pg_result_value(r, 0, 0) : NULL;
+	if (sv == NULL || atoi(sv) > PGF_SCHEMA_VERSION) {
+		pgf_error_set(err, PGF_ERR_DB, "schema pgfleet is at version %s, newer than this pgfleet knows (%d)",
+		              sv ? sv : "(none)", PGF_SCHEMA_VERSION);
+		pgf_error_hint(err, "upgrade pgfleet");
+		pgf_pg_result_free(r);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *version = pgf_pg_result_value(r, i, 1);
+		if (version == NULL)
+			continue; /* the meta row alone: nothing applied */
+		const char *done = pgf_pg_result_value(r, i, 5);
+		pgf_applied_list_add(out, version, pgf_pg_result_value(r, i, 2), pgf_pg_result_value(r, i, 3),
+		                     pgf_pg_result_value(r, i, 4), done ? atoi(done) : 0, pgf_pg_result_value(r, i, 6));
+	}
+	pgf_pg_result_free(r);
+	return 0;
+}
+
+int pgf_apply_last_failure(pgf_pg *c, const char *scope, char **out, pgf_error **err)
+{
+	*out = NULL;
+	pgf_pg_result *r = NULL;
+	const char *params[] = { scope };
+	if (pgf_pg_query(c, &r,
+	                 "SELECT action, version, name, coalesce(error, ''), at::text FROM pgfleet.history "
+	                 "WHERE scope = $1 ORDER BY id DESC LIMIT 1",
+	                 1, params, err) != 0)
+		return -1;
+	if (pgf_pg_result_rows(r) == 1 && strcmp(pgf_pg_result_value(r, 0, 0), "failed") == 0)
+		*out = pgf_asprintf("%s_%s at %s: %s", pgf_pg_result_value(r, 0, 1), pgf_pg_result_value(r, 0, 2),
+		                    pgf_pg_result_value(r, 0, 4), pgf_pg_result_value(r, 0, 3));
+	pgf_pg_result_free(r);
+	return 0;
+}
+
+/* Values spliced into SQL text come from checked alphabets only: scope
+ * names, digit versions, names of [A-Za-z0-9_-], hex digests. */
+static bool literal_safe(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
+static void put_timeouts(pgf_buf *b, const pgf_policy *p, const char *scope_kw)
+{
+	pgf_buf_printf(b, "SET %slock_timeout = '%lldms';\nSET %sstatement_timeout = '%lldms';\n", scope_kw,
+	               (long long)p->lock_timeout_ms, scope_kw, (long long)p->statement_timeout_ms);
+}
+
+static void ledger_sql(char out[32], int64_t entry)
+{
+	if (entry < 0)
+		snprintf(out, 32, "NULL");
+	else
+		snprintf(out, 32, "%lld", (long long)entry);
+}
+
+/* Records a failure in history, after the failed transaction is gone. */
+static void record_failure(const pgf_apply_ctx *a, const pgf_migration *m, const char *sha, int done,
+                           const pgf_error *e)
+{
+	char dbuf[16];
+	snprintf(dbuf, sizeof(dbuf), "%d", done);
+	const char *params[] = { a->scope, m->version, m->name, sha, a->commit, dbuf, e ? e->message : "" };
+	pgf_pg_query(a->conn,
+	             NULL,
+	             "INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, statements_done, error) "
+	             "VALUES ($1, $2, $3, 'failed', $4, $5, $6::int, $7)",
+	             7, params, NULL);
+}
+
+static int apply_in_transaction(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content,
+                                pgf_error **err)
+{
+	char ledger[32];
+	ledger_sql(ledger, a->ledger_entry);
+	pgf_buf q = PGF_BUF_INIT;
+	pgf_buf_puts(&q, "BEGIN;\n");
+	put_timeouts(&q, a->policy, "LOCAL ");
+	const long prefix_lines = 3;
+	pgf_buf_put(&q, content->text, content->len);
+	/* a newline first: the file may end inside a -- comment */
+	pgf_buf_printf(&q,
+	               "\n;\nSET LOCAL statement_timeout = 0;\n"
+	               "INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, duration_ms, "
+	               "ledger_entry, status, statements_done) VALUES ('%s', '%s', '%s', '%s', '%s', "
+	               "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, %s, 'applied', NULL);\n"
+	               "INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, duration_ms, "
+	               "ledger_entry) VALUES ('%s', '%s', '%s', 'apply', '%s', '%s', "
+	               "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, %s);\n"
+	               "COMMIT;",
+	               a->scope, m->version, m->name, m->sha256, a->commit, ledger, a->scope, m->version, m->name,
+	               m->sha256, a->commit, ledger);
+	char *label = pgf_asprintf("%s/%s", a->folder, m->file);
+	pgf_error *e = NULL;
+	int rc = pgf_pg_exec_script(a->conn, q.ptr, q.len, label, -prefix_lines, &e);
+	if (rc != 0) {
+		pgf_pg_exec(a->conn, "ROLLBACK", NULL);
+		record_failure(a, m, m->sha256, 0, e);
+		pgf_error_append(err, e);
+	}
+	free(label);
+	pgf_buf_free(&q);
+	return rc;
+}
+
+static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content,
+                            int resume_at, pgf_error **err)
+{
+	pgf_buf q = PGF_BUF_INIT;
+	put_timeouts(&q, a->policy, "");
+	int rc = pgf_pg_exec(a->conn, q.ptr, err);
+	pgf_buf_free(&q);
+	if (rc != 0)
+		return -1;
+
+	char *label = pgf_asprintf("%s/%s", a->folder, m->file);
+	size_t i = resume_at > 0 ? (size_t)resume_at : 0;
+	pgf_error *e = NULL;
+	for (; i < content->nstmts; i++) {
+		const pgf_statement *st = &content->stmts[i];
+		char *sql = pgf_strndup(content->text + st->offset, st->len);
+		rc = pgf_pg_exec_script(a->conn, sql, st->len, label, (long)st->line - 1, &e);
+		free(sql);
+		if (rc != 0)
+			break;
+	}
+	char ledger[32];
+	ledger_sql(ledger, a->ledger_entry);
+	pgf_pg_exec(a->conn, "RESET lock_timeout; RESET statement_timeout", NULL);
+	if (rc != 0) {
+		/* Statements before i took effect and cannot be undone: record
+		 * how far the file got, so the next run resumes at statement i. */
+		char *row = pgf_asprintf(
+			"INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, status, "
+			"statements_done) VALUES ('%s', '%s', '%s', '%s', '%s', %s, 'partial', %zu) "
+			"ON CONFLICT (scope, version) DO UPDATE SET statements_done = EXCLUDED.statements_done, "
+			"commit = EXCLUDED.commit, applied_at = now()",
+			a->scope, m->version, m->name, m->sha256, a->commit, ledger, i);
+		pgf_pg_exec(a->conn, row, NULL);
+		free(row);
+		record_failure(a, m, m->sha256, (int)i, e);
+		pgf_error_append(err, e);
+		pgf_error_detail(err, "statement %zu of %zu failed; statements before it took effect and are recorded "
+		                      "(status partial): the next reconcile resumes at statement %zu",
+		                 i + 1, content->nstmts, i + 1);
+		free(label);
+		return -1;
+	}
+	char *row = pgf_asprintf(
+		"BEGIN;\n"
+		"INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, status, "
+		"statements_done) VALUES ('%s', '%s', '%s', '%s', '%s', %s, 'applied', %zu) "
+		"ON CONFLICT (scope, version) DO UPDATE SET status = 'applied', statements_done = EXCLUDED.statements_done, "
+		"commit = EXCLUDED.commit, applied_at = now(), ledger_entry = EXCLUDED.ledger_entry;\n"
+		"INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, statements_done, ledger_entry) "
+		"VALUES ('%s', '%s', '%s', 'apply', '%s', '%s', %zu, %s);\n"
+		"COMMIT;",
+		a->scope, m->version, m->name, m->sha256, a->commit, ledger, content->nstmts, a->scope, m->version, m->name,
+		m->sha256, a->commit, content->nstmts, ledger);
+	rc = pgf_pg_exec(a->conn, row, err);
+	free(row);
+	free(label);
+	return rc;
+}
+
+int pgf_apply_up(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content, int resume_at,
+                 pgf_error **err)
+{
+	assert(literal_safe(a->scope) && literal_safe(m->version) && literal_safe(m->name) &&
+	       literal_safe(m->sha256) && literal_safe(a->commit));
+	if (m->flags & PGF_DIRECTIVE_NO_TRANSACTION)
+		return apply_statements(a, m, content, resume_at, err);
+	return apply_in_transaction(a, m, content, err);
+}
+
+int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content, pgf_error **err)
+{
+	assert(literal_safe(a->scope) && literal_safe(m->version) && literal_safe(m->name) &&
+	       literal_safe(m->down_sha256) && literal_safe(a->commit));
+	char ledger[32];
+	ledger_sql(ledger, a->ledger_entry);
+	char *label = pgf_asprintf("%s/%s", a->folder, m->down_file);
+	char *record = pgf_asprintf(
+		"DELETE FROM pgfleet.applied_migrations WHERE scope = '%s' AND version = '%s';\n"
+		"INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, ledger_entry) "
+		"VALUES ('%s', '%s', '%s', 'rollback', '%s', '%s', %s);\n",
+		a->scope, m->version, a->scope, m->version, m->name, m->down_sha256, a->commit, ledger);
+	pgf_buf q = PGF_BUF_INIT;
+	pgf_error *e = NULL;
+	int rc = 0;
+	if (m->down_flags & PGF_DIRECTIVE_NO_TRANSACTION) {
+		put_timeouts(&q, a->policy, "");
+		rc = pgf_pg_exec(a->conn, q.ptr, &e);
+		for (size_t i = 0; rc == 0 && i < content->nstmts; i++) {
+			const pgf_statement *st = &content->stmts[i];
+			char *sql = pgf_strndup(content->text + st->offset, st->len);
+			rc = pgf_pg_exec_script(a->conn, sql, st->len, label, (long)st->line - 1, &e);
+			free(sql);
+		}
+		pgf_pg_exec(a->conn, "RESET lock_timeout; RESET statement_timeout", NULL);
+		if (rc == 0) {
+			pgf_buf_clear(&q);
+			pgf_buf_printf(&q, "BEGIN;\n%sCOMMIT;", record);
+			rc = pgf_pg_exec(a->conn, q.ptr, &e);
+		}
+	} else {
+		pgf_buf_puts(&q, "BEGIN;\n");
+		put_timeouts(&q, a->policy, "LOCAL ");
+		pgf_buf_put(&q, content->text, content->len);
+		pgf_buf_printf(&q, "\n;\n%sCOMMIT;", record);
+		rc = pgf_pg_exec_script(a->conn, q.ptr, q.len, label, -3, &e);
+		if (rc != 0)
+			pgf_pg_exec(a->conn, "ROLLBACK", NULL);
+	}
+	if (rc != 0) {
+		record_failure(a, m, m->down_sha256, 0, e);
+		pgf_error_append(err, e);
+	}
+	pgf_buf_free(&q);
+	free(record);
+	free(label);
+	return rc;
+}
+
+int pgf_apply_baseline(const pgf_apply_ctx *a, const pgf_migration *const *ms, size_t n, pgf_error **err)
+{
+	char ledger[32];
+	ledger_sql(ledger, a->ledger_entry);
+	pgf_buf q = PGF_BUF_INIT;
+	pgf_buf_puts(&q, "BEGIN;\n");
+	for (size_t i = 0; i < n; i++) {
+		const pgf_migration *m = ms[i];
+		assert(literal_safe(m->version) && literal_safe(m->name) && literal_safe(m->sha256));
+		pgf_buf_printf(&q,
+		               "INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, "
+		               "status) VALUES ('%s', '%s', '%s', '%s', '%s', %s, 'baselined');\n"
+		               "INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, ledger_entry) "
+		               "VALUES ('%s', '%s', '%s', 'baseline', '%s', '%s', %s);\n",
+		               a->scope, m->version, m->name, m->sha256, a->commit, ledger, a->scope, m->version, m->name,
+		               m->sha256, a->commit, ledger);
+	}
+	pgf_buf_puts(&q, "COMMIT;");
+	int rc = pgf_pg_exec(a->conn, q.ptr, err);
+	if (rc != 0)
+		pgf_pg_exec(a->conn, "ROLLBACK", NULL);
+	pgf_buf_free(&q);
+	return rc;
+}

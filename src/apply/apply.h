@@ -1,0 +1,54 @@
+/* What pgfleet does inside one database: its lock, its schema, its state,
+ * and applying or undoing one migration. Internal to the engine. */
+#ifndef PGFLEET_APPLY_H
+#define PGFLEET_APPLY_H
+
+#include <stdint.h>
+
+#include "pgfleet/error.h"
+#include "pgfleet/migration.h"
+#include "pgfleet/pg.h"
+#include "pgfleet/plan.h"
+#include "pgfleet/policy.h"
+#include "pgfleet/sql.h"
+
+#define PGF_SCHEMA_VERSION 1
+
+/* A migration file's text and, for no-transaction files, its statements. */
+typedef struct pgf_content {
+	char *text;
+	size_t len;
+	pgf_statement *stmts;
+	size_t nstmts;
+} pgf_content;
+
+/* Takes pgfleet's session advisory lock, waiting up to wait_ms.
+ * Returns 0, 1 when another session holds it (busy), -1 on error. */
+int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err);
+/* Creates schema pgfleet and its tables if absent (idempotent). */
+int pgf_apply_ensure_schema(pgf_pg *c, pgf_error **err);
+/* Reads a scope's rows. *exists is false when pgfleet's schema is absent
+ * (then the list is empty and nothing was created). */
+int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bool *exists, pgf_error **err);
+/* status: when the last action was a failure, a one-line description. */
+int pgf_apply_last_failure(pgf_pg *c, const char *scope, char **out, pgf_error **err);
+
+typedef struct pgf_apply_ctx {
+	pgf_pg *conn;
+	const pgf_policy *policy;
+	const char *scope;
+	const char *folder;
+	const char *commit;
+	int64_t ledger_entry;   /* -1: none */
+} pgf_apply_ctx;
+
+/* Applies one migration (in a transaction with its row, or statement by
+ * statement from resume_at for no-transaction files). */
+int pgf_apply_up(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content, int resume_at,
+                 pgf_error **err);
+/* Runs one migration's down file and deletes its row. */
+int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content, pgf_error **err);
+/* Records versions as applied without running them (adoption). */
+int pgf_apply_baseline(const pgf_apply_ctx *a, const pgf_migration *const *ms, size_t n, pgf_error **err);
+
+#endif

@@ -1,0 +1,297 @@
+/* plan, reconcile, status, rollback, adopt: the commands that talk to the
+ * fleet. One file: they share opening the commit, the policy, the master,
+ * and the report. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pgfleet/common.h"
+#include "pgfleet/engine.h"
+#include "pgfleet/log.h"
+#include "pgfleet/pg.h"
+
+#define DEFAULT_JOBS 8
+
+typedef struct reporter {
+	pgf_mode mode;
+	bool json;
+	bool progress;  /* a live line on a terminal instead of a line per target */
+	double started;
+	size_t failed;
+} reporter;
+
+static void print_errors(const char *prefix, const pgf_error *err)
+{
+	for (; err != NULL; err = err->next) {
+		printf("%s  %s\n", prefix, err->message);
+		if (err->detail)
+			printf("%s    detail: %s\n", prefix, err->detail);
+		if (err->hint)
+			printf("%s    hint: %s\n", prefix, err->hint);
+	}
+}
+
+static void describe_scope(const reporter *rp, const pgf_target_report *t, const pgf_scope_report *s)
+{
+	char head[256];
+	snprintf(head, sizeof(head), "%s %s:", t->name, s->scope);
+	const char *cur = s->after ? s->after : "none";
+	switch (s->outcome) {
+	case PGF_OUTCOME_UP_TO_DATE:
+		if (rp->mode == PGF_MODE_STATUS)
+			printf("%s version %s, last applied %s, 0 pending%s%s\n", head, cur,
+			       s->last_applied_at ? s->last_applied_at : "never", s->last_failure ? ", last failure: " : "",
+			       s->last_failure ? s->last_failure : "");
+		else if (rp->mode == PGF_MODE_ADOPT && s->files)
+			printf("%s %s\n", head, s->files);
+		else
+			printf("%s up to date at %s\n", head, cur);
+		return;
+	case PGF_OUTCOME_CHANGED:
+		switch (rp->mode) {
+		case PGF_MODE_PLAN:
+			printf("%s %zu pending after %s: %s\n", head, s->pending, cur, s->files ? s->files : "");
+			return;
+		case PGF_MODE_STATUS:
+			printf("%s version %s, last applied %s, %zu pending%s%s\n", head, cur,
+			       s->last_applied_at ? s->last_applied_at : "never", s->pending,
+			       s->last_failure ? ", last failure: " : "", s->last_failure ? s->last_failure : "");
+			return;
+		case PGF_MODE_RECONCILE:
+			printf("%s applied %zu (%s -> %s) in %.2fs\n", head, s->done, s->before ? s->before : "none", cur,
+			       t->seconds);
+			return;
+		case PGF_MODE_ROLLBACK:
+			printf("%s rolled back %zu (%s -> %s): %s\n", head, s->done, s->before ? s->before : "none", cur,
+			       s->files ? s->files : "");
+			return;
+		case PGF_MODE_ADOPT:
+			printf("%s baselined %zu: %s\n", head, s->done, s->files ? s->files : "");
+			return;
+		}
+		return;
+	case PGF_OUTCOME_SKIPPED:
+		printf("%s skipped (%s)\n", head, t->skip_reason ? t->skip_reason : "");
+		return;
+	case PGF_OUTCOME_BUSY:
+		printf("%s busy: another reconciler holds the lock; try again later\n", head);
+		return;
+	case PGF_OUTCOME_REFUSED:
+	case PGF_OUTCOME_FAILED:
+		printf("%s %s%s%s\n", head, pgf_outcome_name(s->outcome),
+		       s->done ? " after applying " : "", s->done ? (s->after ? s->after : "") : "");
+		print_errors("", s->err);
+		return;
+	}
+}
+
+static void on_target(void *ctx, const pgf_target_report *t, size_t finished, size_t total)
+{
+	reporter *rp = ctx;
+	if (t->outcome >= PGF_OUTCOME_BUSY)
+		rp->failed++;
+	if (rp->json)
+		return;
+	if (!rp->progress || t->outcome >= PGF_OUTCOME_BUSY) {
+		if (rp->progress)
+			fprintf(stderr, "\r\033[K");
+		for (size_t i = 0; i < t->nscopes; i++)
+			describe_scope(rp, t, &t->scopes[i]);
+		fflush(stdout);
+	}
+	if (rp->progress) {
+		double el = pgf_now() - rp->started;
+		double rate = el > 0 ? (double)finished / el : 0;
+		double eta = rate > 0 ? (double)(total - finished) / rate : 0;
+		fprintf(stderr, "\r\033[K[%zu/%zu] %zu not converged, %.1f/s, eta %.0fs", finished, total, rp->failed, rate,
+		        eta);
+		if (finished == total)
+			fputc('\n', stderr);
+		fflush(stderr);
+	}
+}
+
+static json_t *errors_json(const pgf_error *err)
+{
+	json_t *a = json_array();
+	for (; err != NULL; err = err->next) {
+		json_t *o = json_pack("{s:s}", "message", err->message);
+		if (err->detail)
+			json_object_set_new(o, "detail", json_string(err->detail));
+		if (err->hint)
+			json_object_set_new(o, "hint", json_string(err->hint));
+		if (err->sqlstate[0])
+			json_object_set_new(o, "sqlstate", json_string(err->sqlstate));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *opt_string(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_report *r, int rc)
+{
+	json_t *root = json_object();
+	json_object_set_new(root, "command", json_string(cli->command));
+	json_object_set_new(root, "commit", json_string(commit));
+	json_t *targets = json_array();
+	for (size_t i = 0; i < r->count; i++) {
+		const pgf_target_report *t = &r->targets[i];
+		json_t *jt = json_object();
+		json_object_set_new(jt, "target", json_string(t->name));
+		json_object_set_new(jt, "master", json_boolean(t->master));
+		json_object_set_new(jt, "where", json_string(t->where));
+		json_object_set_new(jt, "outcome", json_string(pgf_outcome_name(t->outcome)));
+		if (t->skip_reason)
+			json_object_set_new(jt, "skipped", json_string(t->skip_reason));
+		json_object_set_new(jt, "seconds", json_real(t->seconds));
+		json_t *scopes = json_array();
+		for (size_t k = 0; k < t->nscopes; k++) {
+			const pgf_scope_report *s = &t->scopes[k];
+			json_t *js = json_object();
+			json_object_set_new(js, "scope", json_string(s->scope));
+			json_object_set_new(js, "outcome", json_string(pgf_outcome_name(s->outcome)));
+			json_object_set_new(js, "version_before", opt_string(s->before));
+			json_object_set_new(js, "version", opt_string(s->after));
+			json_object_set_new(js, "done", json_integer((json_int_t)s->done));
+			json_object_set_new(js, "pending", json_integer((json_int_t)s->pending));
+			if (s->files)
+				json_object_set_new(js, "files", json_string(s->files));
+			if (s->last_applied_at)
+				json_object_set_new(js, "last_applied_at", json_string(s->last_applied_at));
+			if (s->last_failure)
+				json_object_set_new(js, "last_failure", json_string(s->last_failure));
+			json_object_set_new(js, "errors", errors_json(s->err));
+			json_array_append_new(scopes, js);
+		}
+		json_object_set_new(jt, "scopes", scopes);
+		json_array_append_new(targets, jt);
+	}
+	json_object_set_new(root, "targets", targets);
+	json_t *sum = json_object();
+	for (int o = 0; o <= PGF_OUTCOME_FAILED; o++)
+		json_object_set_new(sum, pgf_outcome_name((pgf_outcome)o), json_integer((json_int_t)r->by_outcome[o]));
+	json_object_set_new(root, "summary", sum);
+	json_object_set_new(root, "seconds", json_real(r->seconds));
+	json_object_set_new(root, "exit_code", json_integer(rc));
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(root);
+}
+
+static const char *changed_word(pgf_mode mode)
+{
+	switch (mode) {
+	case PGF_MODE_PLAN:
+	case PGF_MODE_STATUS:
+		return "with pending";
+	case PGF_MODE_RECONCILE:
+		return "applied";
+	case PGF_MODE_ROLLBACK:
+		return "rolled back";
+	case PGF_MODE_ADOPT:
+		return "baselined";
+	}
+	return "changed";
+}
+
+static int run(pgf_cli *cli, pgf_mode mode)
+{
+	double started = pgf_now();
+	pgf_error *err = NULL;
+	pgf_run_opts opts = { .mode = mode, .command = cli->command, .jobs = cli->jobs ? cli->jobs : DEFAULT_JOBS,
+		              .allow_unknown = cli->allow_unknown, .rollback_to = cli->to, .tenants = cli->tenants,
+		              .ntenants = cli->ntenants };
+	if (cli->policy != NULL) {
+		if (pgf_policy_load(&opts.policy, cli->policy, &err) != 0)
+			return pgf_cli_fail(err);
+	} else {
+		pgf_policy_defaults(&opts.policy);
+		if (!cli->pinned && mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS)
+			pgf_log_warn("no --policy: default timeouts, nothing required (signatures, approvals)");
+	}
+	if (mode == PGF_MODE_ROLLBACK && cli->to == NULL)
+		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs --to VERSION"), err));
+	if (mode == PGF_MODE_ADOPT && !cli->from_drizzle)
+		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "adopt needs --from-drizzle (the only source so far)"),
+		                     err));
+	const char *master = cli->master ? cli->master : getenv("MASTER_DATABASE_URL");
+	if (master == NULL || master[0] == '\0') {
+		pgf_error_set(&err, PGF_ERR_USAGE, "no master database: pass --master CONNINFO or set MASTER_DATABASE_URL");
+		return pgf_cli_fail(err);
+	}
+
+	pgf_repo_ctx ctx;
+	if (pgf_repo_ctx_open(&ctx, cli, false, &err) != 0)
+		return pgf_cli_fail(err);
+	if (mode == PGF_MODE_ROLLBACK && cli->nscopes != 1) {
+		pgf_repo_ctx_close(&ctx);
+		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs exactly one --scope"), err));
+	}
+	char *redacted = pgf_pg_redact(master);
+	char *what = pgf_asprintf("%s, master %s, jobs %d", pgf_source_label(ctx.src), redacted, opts.jobs);
+	pgf_cli_begin(cli, what);
+	free(what);
+	free(redacted);
+
+	reporter rp = { mode, cli->json, !cli->json && !cli->verbose && !cli->quiet && isatty(STDERR_FILENO), started, 0 };
+	opts.on_target = on_target;
+	opts.report_ctx = &rp;
+	pgf_run_report report;
+	int rc = pgf_run(&report, ctx.src, ctx.cfg, ctx.scopes, ctx.nscopes, master, &opts, &err);
+	if (rc != 0) {
+		rc = pgf_cli_fail(err);
+		err = NULL;
+	} else {
+		size_t bad = report.by_outcome[PGF_OUTCOME_BUSY] + report.by_outcome[PGF_OUTCOME_REFUSED] +
+		             report.by_outcome[PGF_OUTCOME_FAILED];
+		rc = bad ? PGF_EXIT_FINDINGS : PGF_EXIT_OK;
+		if (cli->json)
+			print_json(cli, pgf_source_commit_id(ctx.src), &report, rc);
+		else
+			printf("%s: %zu targets: %zu %s, %zu up to date, %zu skipped, %zu busy, %zu refused, %zu failed in %.2fs\n",
+			       cli->command, report.count, report.by_outcome[PGF_OUTCOME_CHANGED], changed_word(mode),
+			       report.by_outcome[PGF_OUTCOME_UP_TO_DATE], report.by_outcome[PGF_OUTCOME_SKIPPED],
+			       report.by_outcome[PGF_OUTCOME_BUSY], report.by_outcome[PGF_OUTCOME_REFUSED],
+			       report.by_outcome[PGF_OUTCOME_FAILED], report.seconds);
+	}
+	char counts[160];
+	snprintf(counts, sizeof(counts), "%zu targets, %zu not converged", report.count,
+	         report.by_outcome[PGF_OUTCOME_BUSY] + report.by_outcome[PGF_OUTCOME_REFUSED] +
+	                 report.by_outcome[PGF_OUTCOME_FAILED]);
+	pgf_cli_end(cli, started, counts, rc);
+	pgf_run_report_free(&report);
+	pgf_repo_ctx_close(&ctx);
+	return rc;
+}
+
+int pgf_cmd_plan(pgf_cli *cli)
+{
+	return run(cli, PGF_MODE_PLAN);
+}
+
+int pgf_cmd_reconcile(pgf_cli *cli)
+{
+	return run(cli, PGF_MODE_RECONCILE);
+}
+
+int pgf_cmd_status(pgf_cli *cli)
+{
+	return run(cli, PGF_MODE_STATUS);
+}
+
+int pgf_cmd_rollback(pgf_cli *cli)
+{
+	return run(cli, PGF_MODE_ROLLBACK);
+}
+
+int pgf_cmd_adopt(pgf_cli *cli)
+{
+	return run(cli, PGF_MODE_ADOPT);
+}

@@ -1,0 +1,723 @@
+/* The engine: master first, then every tenant, --jobs at a time.
+ *
+ * Threads, each with one blocking libpq connection, take tenants from a
+ * shared index: at most jobs + 1 connections (the master's stays open).
+ * Everything a tenant allocates is freed when it finishes, except its small
+ * report. Migration files are read from git once, on first use, under a
+ * lock (libgit2 handles are not shared between threads otherwise). */
+#include "pgfleet/engine.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../apply/apply.h"
+#include "pgfleet/common.h"
+#include "pgfleet/log.h"
+#include "pgfleet/pg.h"
+#include "pgfleet/plan.h"
+#include "pgfleet/registry.h"
+#include "pgfleet/sql.h"
+
+typedef struct set_cache {
+	const pgf_scope *scope;
+	pgf_migration_set *set;
+	pgf_content *up;      /* [set->count], text NULL until loaded */
+	pgf_content *down;
+} set_cache;
+
+typedef struct engine {
+	pgf_source *src;
+	const pgf_run_opts *opts;
+	const char *commit;
+	set_cache *sets;
+	size_t nsets;
+	pthread_mutex_t cache_lock;
+	pthread_mutex_t event_lock;
+	pthread_mutex_t report_lock;
+	pgf_run_report *report;
+	size_t finished;
+	/* tenants */
+	pgf_tenant_list tenants;
+	const pgf_tenant **queue;
+	pgf_target_report **slots;
+	size_t nqueue;
+	size_t next;
+} engine;
+
+const char *pgf_outcome_name(pgf_outcome o)
+{
+	static const char *const names[] = { "up to date", "changed", "skipped", "busy", "refused", "failed" };
+	return names[o];
+}
+
+static bool mutating(const engine *e)
+{
+	return e->opts->mode == PGF_MODE_RECONCILE || e->opts->mode == PGF_MODE_ROLLBACK ||
+	       e->opts->mode == PGF_MODE_ADOPT;
+}
+
+/* ---- events ---- */
+
+static int emit(engine *e, pgf_event *ev, int64_t *entry, pgf_error **err)
+{
+	if (entry != NULL)
+		*entry = -1;
+	if (e->opts->sink.emit == NULL)
+		return 0;
+	ev->command = e->opts->command;
+	ev->commit = e->commit;
+	pthread_mutex_lock(&e->event_lock);
+	int rc = e->opts->sink.emit(e->opts->sink.ctx, ev, entry, err);
+	pthread_mutex_unlock(&e->event_lock);
+	return rc;
+}
+
+/* ---- migration contents ---- */
+
+static int load_content(engine *e, set_cache *sc, size_t i, bool down, const pgf_content **out, pgf_error **err)
+{
+	const pgf_migration *m = &sc->set->items[i];
+	pgf_content *c = down ? &sc->down[i] : &sc->up[i];
+	int rc = 0;
+	pthread_mutex_lock(&e->cache_lock);
+	if (c->text == NULL) {
+		pgf_entry entry = { .name = down ? m->down_file : m->file, .kind = PGF_ENTRY_FILE };
+		memcpy(entry.id, down ? m->down_id : m->id, sizeof(entry.id));
+		pgf_buf buf = PGF_BUF_INIT;
+		char *label = pgf_asprintf("%s/%s", sc->scope->folder, entry.name);
+		char sha[PGF_SHA256_HEX_LEN + 1];
+		unsigned flags = down ? m->down_flags : m->flags;
+		rc = pgf_source_read_entry(e->src, sc->scope->folder, &entry, SIZE_MAX, &buf, err);
+		if (rc == 0) {
+			pgf_sha256_hex(buf.ptr, buf.len, sha);
+			if (strcmp(sha, down ? m->down_sha256 : m->sha256) != 0)
+				rc = pgf_error_set(err, PGF_ERR_INTERNAL, "%s: changed while pgfleet was reading it", label);
+		}
+		if (rc == 0 && (flags & PGF_DIRECTIVE_NO_TRANSACTION))
+			rc = pgf_sql_split(&c->stmts, &c->nstmts, buf.ptr, label, err);
+		else if (rc == 0)
+			rc = pgf_sql_check_no_transaction_control(buf.ptr, label, err);
+		if (rc == 0) {
+			c->len = buf.len;
+			c->text = pgf_buf_detach(&buf);
+		}
+		pgf_buf_free(&buf);
+		free(label);
+	}
+	pthread_mutex_unlock(&e->cache_lock);
+	*out = c;
+	return rc;
+}
+
+/* ---- one scope in one database ---- */
+
+static char *version_or_null(const char *v)
+{
+	return v ? pgf_strdup(v) : NULL;
+}
+
+static int find_version(const pgf_migration_set *set, const char *version)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (pgf_version_cmp(set->items[i].version, strlen(set->items[i].version), version, strlen(version)) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void refuse_with_issues(pgf_scope_report *sr, const pgf_plan *plan, const char *folder)
+{
+	sr->outcome = PGF_OUTCOME_REFUSED;
+	for (size_t i = 0; i < plan->nissues; i++) {
+		char *msg = pgf_plan_issue_describe(&plan->issues[i], folder);
+		pgf_error_set(&sr->err, PGF_ERR_DB, "%s", msg);
+		free(msg);
+	}
+}
+
+static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
+{
+	pgf_applied_list state;
+	bool exists = false;
+	const pgf_migration_set *set = sc->set;
+	bool apply = e->opts->mode == PGF_MODE_RECONCILE;
+	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
+		return;
+	}
+	if (!exists && apply && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
+		pgf_applied_list_free(&state);
+		return;
+	}
+	if (e->opts->mode == PGF_MODE_STATUS && exists) {
+		for (size_t i = 0; i < state.count; i++)
+			if (sr->last_applied_at == NULL || strcmp(state.items[i].applied_at, sr->last_applied_at) > 0) {
+				free(sr->last_applied_at);
+				sr->last_applied_at = pgf_strdup(state.items[i].applied_at);
+			}
+		pgf_apply_last_failure(conn, set->scope, &sr->last_failure, NULL);
+	}
+
+	pgf_plan plan;
+	pgf_plan_opts popts = { e->opts->allow_unknown, e->opts->policy.allow_out_of_order };
+	pgf_plan_compute(&plan, set, &state, &popts);
+	sr->before = version_or_null(plan.current);
+	sr->after = version_or_null(plan.current);
+	sr->pending = plan.npending;
+	if (plan.refused) {
+		refuse_with_issues(sr, &plan, set->folder);
+		goto done;
+	}
+	if (!apply) {
+		pgf_buf files = PGF_BUF_INIT;
+		for (size_t i = 0; i < plan.npending; i++) {
+			const pgf_migration *m = &set->items[plan.pending[i].index];
+			pgf_buf_printf(&files, "%s%s", i ? " " : "", m->file);
+			if (plan.pending[i].resume_at > 0)
+				pgf_buf_printf(&files, "(resume at statement %d)", plan.pending[i].resume_at + 1);
+		}
+		sr->files = files.ptr ? pgf_buf_detach(&files) : NULL;
+		sr->outcome = plan.npending ? PGF_OUTCOME_CHANGED : PGF_OUTCOME_UP_TO_DATE;
+		goto done;
+	}
+
+	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
+	sr->outcome = PGF_OUTCOME_UP_TO_DATE;
+	for (size_t i = 0; i < plan.npending; i++) {
+		const pgf_plan_step *step = &plan.pending[i];
+		const pgf_migration *m = &set->items[step->index];
+		const pgf_content *content = NULL;
+		pgf_event ev = { .kind = PGF_EVENT_VERSION_BEFORE, .target = target, .scope = set->scope,
+			         .action = "apply", .version = m->version, .file = m->file, .sha256 = m->sha256 };
+		double t0 = pgf_now();
+		if (load_content(e, sc, step->index, false, &content, &sr->err) != 0 ||
+		    emit(e, &ev, &actx.ledger_entry, &sr->err) != 0) {
+			sr->outcome = PGF_OUTCOME_FAILED;
+			break;
+		}
+		int rc = pgf_apply_up(&actx, m, content, step->resume_at, &sr->err);
+		ev.kind = rc == 0 ? PGF_EVENT_VERSION_APPLIED : PGF_EVENT_VERSION_FAILED;
+		ev.error = sr->err;
+		ev.seconds = pgf_now() - t0;
+		emit(e, &ev, NULL, NULL);
+		if (rc != 0) {
+			sr->outcome = PGF_OUTCOME_FAILED;
+			break;
+		}
+		sr->done++;
+		sr->pending--;
+		free(sr->after);
+		sr->after = pgf_strdup(m->version);
+		sr->outcome = PGF_OUTCOME_CHANGED;
+	}
+done:
+	pgf_plan_free(&plan);
+	pgf_applied_list_free(&state);
+}
+
+static int version_desc(const void *a, const void *b)
+{
+	const pgf_applied *x = a, *y = b;
+	return -pgf_version_cmp(x->version, strlen(x->version), y->version, strlen(y->version));
+}
+
+static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
+{
+	const pgf_migration_set *set = sc->set;
+	const char *to = e->opts->rollback_to;
+	pgf_applied_list state;
+	bool exists = false;
+	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
+		return;
+	}
+	/* Everything above the target version, newest first; all checked before
+	 * anything runs. */
+	pgf_applied_list undo = { 0 };
+	for (size_t i = 0; i < state.count; i++) {
+		const pgf_applied *a = &state.items[i];
+		if (pgf_version_cmp(a->version, strlen(a->version), to, strlen(to)) <= 0)
+			continue;
+		pgf_applied_list_add(&undo, a->version, a->name, a->sha256, a->status, a->statements_done, a->applied_at);
+	}
+	if (undo.count > 1)
+		qsort(undo.items, undo.count, sizeof(pgf_applied), version_desc);
+	for (size_t i = 0; i < state.count; i++) {
+		const pgf_applied *a = &state.items[i];
+		if (a->status[0] != 'p' && (sr->before == NULL || pgf_version_cmp(a->version, strlen(a->version), sr->before,
+		                                                                   strlen(sr->before)) > 0)) {
+			free(sr->before);
+			sr->before = pgf_strdup(a->version);
+		}
+	}
+	sr->after = version_or_null(sr->before);
+	sr->outcome = undo.count ? PGF_OUTCOME_CHANGED : PGF_OUTCOME_UP_TO_DATE;
+	for (size_t i = 0; i < undo.count; i++) {
+		const pgf_applied *a = &undo.items[i];
+		int k = find_version(set, a->version);
+		if (k < 0)
+			pgf_error_set(&sr->err, PGF_ERR_DB, "version %s (%s) is applied but absent from the commit", a->version,
+			              a->name);
+		else if (strcmp(set->items[k].sha256, a->sha256) != 0)
+			pgf_error_set(&sr->err, PGF_ERR_DB, "%s/%s: checksum mismatch: applied with sha256 %.12s", set->folder,
+			              set->items[k].file, a->sha256);
+		else if (set->items[k].down_file == NULL)
+			pgf_error_set(&sr->err, PGF_ERR_DB, "%s/%s: no down file (%s_%s.down.sql) at the commit", set->folder,
+			              set->items[k].file, set->items[k].version, set->items[k].name);
+	}
+	if (sr->err != NULL) {
+		sr->outcome = PGF_OUTCOME_REFUSED;
+		goto done;
+	}
+
+	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
+	pgf_buf undone = PGF_BUF_INIT;
+	for (size_t i = 0; i < undo.count; i++) {
+		const pgf_migration *m = &set->items[find_version(set, undo.items[i].version)];
+		const pgf_content *content = NULL;
+		pgf_event ev = { .kind = PGF_EVENT_VERSION_BEFORE, .target = target, .scope = set->scope,
+			         .action = "rollback", .version = m->version, .file = m->down_file,
+			         .sha256 = m->down_sha256 };
+		double t0 = pgf_now();
+		if (load_content(e, sc, (size_t)find_version(set, m->version), true, &content, &sr->err) != 0 ||
+		    emit(e, &ev, &actx.ledger_entry, &sr->err) != 0) {
+			sr->outcome = PGF_OUTCOME_FAILED;
+			break;
+		}
+		int rc = pgf_apply_down(&actx, m, content, &sr->err);
+		ev.kind = rc == 0 ? PGF_EVENT_VERSION_APPLIED : PGF_EVENT_VERSION_FAILED;
+		ev.error = sr->err;
+		ev.seconds = pgf_now() - t0;
+		emit(e, &ev, NULL, NULL);
+		if (rc != 0) {
+			sr->outcome = PGF_OUTCOME_FAILED;
+			break;
+		}
+		sr->done++;
+		pgf_buf_printf(&undone, "%s%s", undone.len ? " " : "", m->down_file);
+	}
+	/* The version now in effect: the next one down when a down file failed,
+	 * else the highest applied at or below --to. */
+	free(sr->after);
+	sr->after = sr->done < undo.count ? pgf_strdup(undo.items[sr->done].version) : NULL;
+	for (size_t j = 0; sr->done == undo.count && j < state.count; j++) {
+		const char *v = state.items[j].version;
+		if (pgf_version_cmp(v, strlen(v), to, strlen(to)) <= 0 && state.items[j].status[0] != 'p' &&
+		    (sr->after == NULL || pgf_version_cmp(v, strlen(v), sr->after, strlen(sr->after)) > 0)) {
+			free(sr->after);
+			sr->after = pgf_strdup(v);
+		}
+	}
+	sr->files = undone.ptr ? pgf_buf_detach(&undone) : NULL;
+done:
+	pgf_applied_list_free(&undo);
+	pgf_applied_list_free(&state);
+}
+
+static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
+{
+	const pgf_migration_set *set = sc->set;
+	if (!set->drizzle) {
+		sr->outcome = PGF_OUTCOME_REFUSED;
+		pgf_error_set(&sr->err, PGF_ERR_DB, "scope %s: %s is not a drizzle-kit folder (no %s)", set->scope,
+		              set->folder, PGF_DRIZZLE_JOURNAL);
+		return;
+	}
+	pgf_pg_result *r = NULL;
+	pgf_error *qe = NULL;
+	if (pgf_pg_query(conn, &r, "SELECT hash, created_at::text FROM drizzle.__drizzle_migrations ORDER BY id", 0,
+	                 NULL, &qe) != 0) {
+		bool absent = pgf_pg_error_is(qe, "42P01") || pgf_pg_error_is(qe, "3F000");
+		sr->outcome = absent ? PGF_OUTCOME_UP_TO_DATE : PGF_OUTCOME_FAILED;
+		if (absent) {
+			sr->files = pgf_strdup("no drizzle.__drizzle_migrations: nothing to adopt");
+			pgf_error_free(qe);
+		} else
+			pgf_error_append(&sr->err, qe);
+		return;
+	}
+	pgf_applied_list state;
+	bool exists = false;
+	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0 ||
+	    (!exists && pgf_apply_ensure_schema(conn, &sr->err) != 0)) {
+		sr->outcome = PGF_OUTCOME_FAILED;
+		pgf_pg_result_free(r);
+		if (exists)
+			pgf_applied_list_free(&state);
+		return;
+	}
+	size_t n = pgf_pg_result_rows(r);
+	const pgf_migration **todo = pgf_calloc(n ? n : 1, sizeof(*todo));
+	size_t ntodo = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *hash = pgf_pg_result_value(r, i, 0);
+		const char *created = pgf_pg_result_value(r, i, 1);
+		long long when = created ? atoll(created) : -1;
+		const pgf_migration *m = NULL;
+		for (size_t k = 0; k < set->count && m == NULL; k++)
+			if (set->items[k].drizzle_when == when)
+				m = &set->items[k];
+		if (m == NULL) {
+			pgf_error_set(&sr->err, PGF_ERR_DB,
+			              "drizzle migration created_at %s (hash %.12s) has no journal entry at the commit",
+			              created ? created : "NULL", hash ? hash : "NULL");
+			continue;
+		}
+		if (hash == NULL || strcmp(hash, m->sha256) != 0) {
+			pgf_error_set(&sr->err, PGF_ERR_DB,
+			              "%s/%s: drizzle applied a different file (hash %.12s, the commit has %.12s)", set->folder,
+			              m->file, hash ? hash : "NULL", m->sha256);
+			continue;
+		}
+		bool recorded = false;
+		for (size_t k = 0; k < state.count; k++)
+			recorded = recorded || strcmp(state.items[k].version, m->version) == 0;
+		if (!recorded)
+			todo[ntodo++] = m;
+	}
+	pgf_pg_result_free(r);
+	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
+	if (sr->err != NULL) {
+		sr->outcome = PGF_OUTCOME_REFUSED; /* nothing is baselined when anything disagrees */
+	} else {
+		sr->outcome = ntodo ? PGF_OUTCOME_CHANGED : PGF_OUTCOME_UP_TO_DATE;
+		pgf_buf files = PGF_BUF_INIT;
+		for (size_t i = 0; i < ntodo; i++) {
+			pgf_event ev = { .kind = PGF_EVENT_VERSION_BEFORE, .target = target, .scope = set->scope,
+				         .action = "baseline", .version = todo[i]->version, .file = todo[i]->file,
+				         .sha256 = todo[i]->sha256 };
+			if (emit(e, &ev, &actx.ledger_entry, &sr->err) != 0 ||
+			    pgf_apply_baseline(&actx, &todo[i], 1, &sr->err) != 0) {
+				sr->outcome = PGF_OUTCOME_FAILED;
+				break;
+			}
+			ev.kind = PGF_EVENT_VERSION_APPLIED;
+			emit(e, &ev, NULL, NULL);
+			sr->done++;
+			pgf_buf_printf(&files, "%s%s", files.len ? " " : "", todo[i]->file);
+		}
+		sr->files = files.ptr ? pgf_buf_detach(&files) : NULL;
+	}
+	free(todo);
+	pgf_applied_list_free(&state);
+}
+
+/* ---- one target ---- */
+
+static void finish_target(engine *e, pgf_target_report *t)
+{
+	t->outcome = PGF_OUTCOME_UP_TO_DATE;
+	for (size_t i = 0; i < t->nscopes; i++)
+		if (t->scopes[i].outcome > t->outcome)
+			t->outcome = t->scopes[i].outcome;
+	pthread_mutex_lock(&e->report_lock);
+	e->report->by_outcome[t->outcome]++;
+	e->finished++;
+	if (e->opts->on_target != NULL)
+		e->opts->on_target(e->opts->report_ctx, t, e->finished, e->report->count);
+	pthread_mutex_unlock(&e->report_lock);
+}
+
+static void all_scopes(pgf_target_report *t, pgf_outcome o, const pgf_error *err)
+{
+	for (size_t i = 0; i < t->nscopes; i++) {
+		t->scopes[i].outcome = o;
+		for (const pgf_error *x = err; x != NULL; x = x->next)
+			pgf_error_set(&t->scopes[i].err, x->code, "%s", x->message);
+	}
+}
+
+static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool master)
+{
+	double t0 = pgf_now();
+	pgf_error *err = NULL;
+	if (mutating(e)) {
+		int busy = pgf_apply_lock(conn, e->opts->policy.advisory_lock_wait_ms, &err);
+		if (busy != 0) {
+			if (busy > 0)
+				pgf_error_set(&err, PGF_ERR_DB, "busy: another reconciler holds pgfleet's lock on %s", t->where);
+			all_scopes(t, busy > 0 ? PGF_OUTCOME_BUSY : PGF_OUTCOME_FAILED, err);
+			pgf_error_free(err);
+			t->seconds = pgf_now() - t0;
+			finish_target(e, t);
+			return;
+		}
+		pgf_event ev = { .kind = PGF_EVENT_TARGET_START, .target = t->name };
+		emit(e, &ev, NULL, NULL);
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < e->nsets; i++) {
+		set_cache *sc = &e->sets[i];
+		if ((sc->scope->target == PGF_TARGET_MASTER) != master)
+			continue;
+		pgf_scope_report *sr = &t->scopes[k++];
+		switch (e->opts->mode) {
+		case PGF_MODE_PLAN:
+		case PGF_MODE_STATUS:
+		case PGF_MODE_RECONCILE:
+			scope_up(e, conn, t->name, sc, sr);
+			break;
+		case PGF_MODE_ROLLBACK:
+			scope_rollback(e, conn, t->name, sc, sr);
+			break;
+		case PGF_MODE_ADOPT:
+			scope_adopt(e, conn, t->name, sc, sr);
+			break;
+		}
+	}
+	t->seconds = pgf_now() - t0;
+	if (mutating(e)) {
+		pgf_event ev = { .kind = PGF_EVENT_TARGET_FINISH, .target = t->name, .seconds = t->seconds };
+		/* the outcome is known once every scope ran */
+		pgf_outcome worst = PGF_OUTCOME_UP_TO_DATE;
+		for (size_t i = 0; i < t->nscopes; i++)
+			if (t->scopes[i].outcome > worst)
+				worst = t->scopes[i].outcome;
+		ev.outcome = pgf_outcome_name(worst);
+		emit(e, &ev, NULL, NULL);
+		if (master)
+			pgf_pg_exec(conn, "SELECT pg_advisory_unlock(" "1885824628, 1" ")", NULL);
+	}
+	finish_target(e, t);
+}
+
+static pgf_target_report *new_target(engine *e, const char *name, bool master, const char *conninfo)
+{
+	pgf_target_report *t = &e->report->targets[e->report->count++];
+	t->name = pgf_strdup(name);
+	t->master = master;
+	t->where = pgf_pg_redact(conninfo);
+	for (size_t i = 0; i < e->nsets; i++)
+		if ((e->sets[i].scope->target == PGF_TARGET_MASTER) == master)
+			t->nscopes++;
+	t->scopes = pgf_calloc(t->nscopes ? t->nscopes : 1, sizeof(pgf_scope_report));
+	size_t k = 0;
+	for (size_t i = 0; i < e->nsets; i++)
+		if ((e->sets[i].scope->target == PGF_TARGET_MASTER) == master)
+			t->scopes[k++].scope = e->sets[i].scope->name;
+	return t;
+}
+
+static int connect_timeout_s(const engine *e)
+{
+	int64_t ms = e->opts->policy.connect_timeout_ms;
+	return ms <= 0 ? 0 : (int)((ms + 999) / 1000 < 2 ? 2 : (ms + 999) / 1000); /* libpq's minimum is 2 */
+}
+
+static void *worker(void *arg)
+{
+	engine *e = arg;
+	for (;;) {
+		pthread_mutex_lock(&e->report_lock);
+		size_t i = e->next < e->nqueue ? e->next++ : e->nqueue;
+		pthread_mutex_unlock(&e->report_lock);
+		if (i >= e->nqueue)
+			return NULL;
+		const pgf_tenant *tn = e->queue[i];
+		pgf_target_report *t = e->slots[i];
+		pgf_pg *conn = NULL;
+		pgf_error *err = NULL;
+		double t0 = pgf_now();
+		if (pgf_pg_connect(&conn, tn->conninfo, connect_timeout_s(e), &err) != 0) {
+			all_scopes(t, PGF_OUTCOME_FAILED, err);
+			pgf_error_free(err);
+			t->seconds = pgf_now() - t0;
+			finish_target(e, t);
+			continue;
+		}
+		run_target(e, t, conn, false);
+		pgf_pg_close(conn);
+	}
+}
+
+/* ---- the run ---- */
+
+static int load_sets(engine *e, const pgf_config *cfg, const pgf_scope *const *scopes, size_t nscopes,
+                     pgf_error **err)
+{
+	e->sets = pgf_calloc(nscopes ? nscopes : 1, sizeof(set_cache));
+	pgf_load_opts lopts = { cfg->max_file_bytes };
+	int rc = 0;
+	/* master scopes first */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nscopes; i++) {
+			if ((scopes[i]->target == PGF_TARGET_MASTER) != (pass == 0))
+				continue;
+			set_cache *sc = &e->sets[e->nsets];
+			sc->scope = scopes[i];
+			if (pgf_migration_set_load(&sc->set, e->src, scopes[i], &lopts, err) != 0) {
+				rc = -1;
+				continue;
+			}
+			sc->up = pgf_calloc(sc->set->count ? sc->set->count : 1, sizeof(pgf_content));
+			sc->down = pgf_calloc(sc->set->count ? sc->set->count : 1, sizeof(pgf_content));
+			e->nsets++;
+		}
+	}
+	return rc;
+}
+
+static void free_sets(engine *e)
+{
+	for (size_t i = 0; i < e->nsets; i++) {
+		set_cache *sc = &e->sets[i];
+		for (size_t k = 0; k < sc->set->count; k++) {
+			free(sc->up[k].text);
+			free(sc->up[k].stmts);
+			free(sc->down[k].text);
+			free(sc->down[k].stmts);
+		}
+		free(sc->up);
+		free(sc->down);
+		pgf_migration_set_free(sc->set);
+	}
+	free(e->sets);
+}
+
+static bool has_target(const engine *e, pgf_target kind)
+{
+	for (size_t i = 0; i < e->nsets; i++)
+		if (e->sets[i].scope->target == kind)
+			return true;
+	return false;
+}
+
+/* Chooses the tenants to run; deleted tenants are left out silently unless
+ * named by --tenant, non-PostgreSQL ones are reported as skipped. */
+static int queue_tenants(engine *e, pgf_error **err)
+{
+	const pgf_run_opts *o = e->opts;
+	for (size_t i = 0; i < o->ntenants; i++) {
+		if (pgf_registry_find(&e->tenants, o->tenants[i]) != NULL)
+			continue;
+		const char *names[64];
+		size_t n = 0;
+		for (; n < e->tenants.count && n < 64; n++)
+			names[n] = e->tenants.items[n].slug;
+		pgf_error_set(err, PGF_ERR_USAGE, "--tenant %s: no such tenant in master", o->tenants[i]);
+		const char *near = pgf_suggest(o->tenants[i], names, n);
+		if (near != NULL)
+			pgf_error_hint(err, "did you mean '%s'?", near);
+		return -1;
+	}
+	size_t cap = e->tenants.count;
+	e->queue = pgf_calloc(cap ? cap : 1, sizeof(*e->queue));
+	e->slots = pgf_calloc(cap ? cap : 1, sizeof(*e->slots));
+	for (size_t i = 0; i < e->tenants.count; i++) {
+		const pgf_tenant *tn = &e->tenants.items[i];
+		bool named = false;
+		for (size_t k = 0; k < o->ntenants; k++)
+			named = named || strcmp(o->tenants[k], tn->slug) == 0;
+		if (o->ntenants > 0 && !named)
+			continue;
+		if (tn->deleted && !named)
+			continue;
+		pgf_target_report *t = new_target(e, tn->slug, false, tn->conninfo);
+		if (tn->deleted || strcmp(tn->type, "POSTGRESQL") != 0) {
+			t->skip_reason = tn->deleted ? pgf_strdup("deleted") : pgf_asprintf("database_type %s", tn->type);
+			all_scopes(t, PGF_OUTCOME_SKIPPED, NULL);
+			finish_target(e, t);
+			continue;
+		}
+		e->queue[e->nqueue] = tn;
+		e->slots[e->nqueue++] = t;
+	}
+	return 0;
+}
+
+int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const pgf_scope *const *scopes,
+            size_t nscopes, const char *master_conninfo, const pgf_run_opts *opts, pgf_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	double t0 = pgf_now();
+	engine e = { .src = src, .opts = opts, .commit = pgf_source_commit_id(src), .report = out };
+	pthread_mutex_init(&e.cache_lock, NULL);
+	pthread_mutex_init(&e.event_lock, NULL);
+	pthread_mutex_init(&e.report_lock, NULL);
+	pgf_pg *master = NULL;
+	int rc = -1;
+
+	if (load_sets(&e, cfg, scopes, nscopes, err) != 0)
+		goto done;
+	if (pgf_pg_connect(&master, master_conninfo, connect_timeout_s(&e), err) != 0) {
+		pgf_error_hint(err, "--master or MASTER_DATABASE_URL");
+		goto done;
+	}
+
+	pgf_event ev = { .kind = PGF_EVENT_RUN_START };
+	if (mutating(&e) && emit(&e, &ev, NULL, err) != 0)
+		goto done;
+
+	bool want_master = has_target(&e, PGF_TARGET_MASTER) && opts->ntenants == 0;
+	bool want_tenants = has_target(&e, PGF_TARGET_TENANTS);
+	/* One report for master, then (once the registry is read) one per tenant. */
+	out->targets = pgf_calloc(1, sizeof(pgf_target_report));
+	if (want_master) {
+		run_target(&e, new_target(&e, "master", true, master_conninfo), master, true);
+	}
+	if (want_tenants) {
+		if (pgf_registry_load(&e.tenants, master, cfg->tenants_query, err) != 0)
+			goto done;
+		size_t have = out->count;
+		out->targets = pgf_realloc(out->targets, (have + e.tenants.count + 1) * sizeof(pgf_target_report));
+		memset(out->targets + have, 0, (e.tenants.count + 1) * sizeof(pgf_target_report));
+		if (queue_tenants(&e, err) != 0)
+			goto done;
+		int jobs = opts->jobs > 0 ? opts->jobs : 1;
+		if ((size_t)jobs > e.nqueue)
+			jobs = (int)(e.nqueue ? e.nqueue : 1);
+		pthread_t *threads = pgf_calloc((size_t)jobs, sizeof(pthread_t));
+		int started = 0;
+		for (; started < jobs; started++)
+			if (pthread_create(&threads[started], NULL, worker, &e) != 0)
+				break;
+		if (started == 0)
+			worker(&e); /* no thread could start: run here */
+		for (int i = 0; i < started; i++)
+			pthread_join(threads[i], NULL);
+		free(threads);
+	}
+	out->seconds = pgf_now() - t0;
+	ev = (pgf_event){ .kind = PGF_EVENT_RUN_FINISH, .seconds = out->seconds,
+		          .outcome = out->by_outcome[PGF_OUTCOME_FAILED] || out->by_outcome[PGF_OUTCOME_REFUSED] ||
+		                                     out->by_outcome[PGF_OUTCOME_BUSY]
+		                             ? "incomplete"
+		                             : "converged" };
+	if (mutating(&e))
+		emit(&e, &ev, NULL, NULL);
+	rc = 0;
+done:
+	pgf_pg_close(master);
+	free(e.queue);
+	free(e.slots);
+	pgf_registry_free(&e.tenants);
+	free_sets(&e);
+	pthread_mutex_destroy(&e.cache_lock);
+	pthread_mutex_destroy(&e.event_lock);
+	pthread_mutex_destroy(&e.report_lock);
+	out->seconds = pgf_now() - t0;
+	return rc;
+}
+
+void pgf_run_report_free(pgf_run_report *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		pgf_target_report *t = &r->targets[i];
+		for (size_t k = 0; k < t->nscopes; k++) {
+			pgf_scope_report *s = &t->scopes[k];
+			free(s->before);
+			free(s->after);
+			free(s->files);
+			free(s->last_applied_at);
+			free(s->last_failure);
+			pgf_error_free(s->err);
+		}
+		free(t->scopes);
+		free(t->name);
+		free(t->where);
+		free(t->skip_reason);
+	}
+	free(r->targets);
+	memset(r, 0, sizeof(*r));
+}
