@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The demo: everything on a fresh Debian 12 machine, on a local throwaway default.
 #
-# Installs what is missing, builds pgfleet, and verifies this repository's own
-# example fleet (pgfleet.json, migrations/master, migrations/tenant) at HEAD:
-# manifests, chained digests and the immutability of merged migrations. Then it
-# shows what verify reports when a merged migration is edited, in a scratch
-# clone that is removed at exit. (Reconcile against a throwaway PostgreSQL joins
-# this demo with the reconcile engine.)
+# Installs what is missing, builds pgfleet, verifies this repository's own
+# example fleet (pgfleet.json, migrations/master, migrations/tenant) at HEAD,
+# then starts a throwaway PostgreSQL (unix socket in a temporary folder, no
+# TCP), creates a master and a few tenants (one deleted, one not PostgreSQL),
+# plans, reconciles the example migrations at HEAD, reruns (a no-op), and shows
+# status. Last, it shows what verify reports when a merged migration is edited,
+# in a scratch clone. Everything it starts or makes is removed at exit.
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -31,9 +32,37 @@ head=$(git -C "$root" rev-parse HEAD)
 step "verify the example fleet at $head (pipeline mode: full commit id)"
 "$pgfleet" --repo "$root" verify --pinned --commit "$head"
 
+step "a throwaway PostgreSQL with a master and four tenants"
+. "$root/tests/lib/pgcluster.sh"
+pgc_start
+cleanup_add pgc_stop
+for db in demo_master demo_acme demo_globex demo_initech; do pgc_createdb "$db"; done
+master=$(pgc_conninfo demo_master)
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --scope master
+pgc_psql -d demo_master <<SQL
+INSERT INTO tenants (slug, name, database_url) VALUES
+  ('acme', 'Acme Oil', '$(pgc_url demo_acme)'),
+  ('globex', 'Globex Gas', '$(pgc_conninfo demo_globex)'),
+  ('initech', 'Initech Water', '$(pgc_conninfo demo_initech)');
+INSERT INTO tenants (slug, name, database_url, deleted_at) VALUES ('hooli', 'Hooli', 'dbname=gone', now());
+INSERT INTO tenants (slug, name, database_url, database_type) VALUES ('umbrella', 'Umbrella', 'mysql://x', 'MYSQL');
+SQL
+
+step "plan: what would be applied where (changes nothing)"
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" plan
+
+step "reconcile the fleet at $head"
+"$pgfleet" --repo "$root" --pinned --commit "$head" --master "$master" reconcile --jobs 4
+
+step "reconcile again: nothing to do"
+"$pgfleet" --repo "$root" --pinned --commit "$head" --master "$master" reconcile --jobs 4
+
+step "status"
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" status
+
 step "what an edited, already-merged migration looks like"
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+cleanup_add "rm -rf '$scratch'"
 git clone -q "$root" "$scratch/fleet"
 (
 	cd "$scratch/fleet"
@@ -48,4 +77,4 @@ set -e
 echo "verify exit code: $rc (1 = findings)"
 [ "$rc" -eq 1 ] || { echo "demo: expected verify to report the edit" >&2; exit 1; }
 
-step "done: the example fleet at HEAD is verified; an edit of merged history is caught"
+step "done: verified, reconciled, converged; an edit of merged history is caught"
