@@ -225,30 +225,36 @@ static int apply_in_transaction(const pgf_apply_ctx *a, const pgf_migration *m, 
 	return rc;
 }
 
-static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content,
-                            int resume_at, pgf_error **err)
+/* Runs content's statements from *next on, outside a transaction, under
+ * the policy's timeouts (reset after). *next ends at the first that failed. */
+static int run_statements(const pgf_apply_ctx *a, const pgf_content *content, size_t *next, const char *label,
+                          pgf_error **err)
 {
 	pgf_buf q = PGF_BUF_INIT;
 	put_timeouts(&q, a->policy, "");
 	int rc = pgf_pg_exec(a->conn, q.ptr, err);
 	pgf_buf_free(&q);
-	if (rc != 0)
-		return -1;
-
-	char *label = pgf_asprintf("%s/%s", a->folder, m->file);
-	size_t i = resume_at > 0 ? (size_t)resume_at : 0;
-	pgf_error *e = NULL;
-	for (; i < content->nstmts; i++) {
-		const pgf_statement *st = &content->stmts[i];
+	for (; rc == 0 && *next < content->nstmts; ++*next) {
+		const pgf_statement *st = &content->stmts[*next];
 		char *sql = pgf_strndup(content->text + st->offset, st->len);
-		rc = pgf_pg_exec_script(a->conn, sql, st->len, label, (long)st->line - 1, &e);
+		rc = pgf_pg_exec_script(a->conn, sql, st->len, label, (long)st->line - 1, err);
 		free(sql);
 		if (rc != 0)
 			break;
 	}
+	pgf_pg_exec(a->conn, "RESET lock_timeout; RESET statement_timeout", NULL);
+	return rc;
+}
+
+static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content,
+                            int resume_at, pgf_error **err)
+{
+	char *label = pgf_asprintf("%s/%s", a->folder, m->file);
+	size_t i = resume_at > 0 ? (size_t)resume_at : 0;
+	pgf_error *e = NULL;
+	int rc = run_statements(a, content, &i, label, &e);
 	char ledger[32];
 	ledger_sql(ledger, a->ledger_entry);
-	pgf_pg_exec(a->conn, "RESET lock_timeout; RESET statement_timeout", NULL);
 	if (rc != 0) {
 		/* Statements before i took effect and cannot be undone: record
 		 * how far the file got, so the next run resumes at statement i. */
@@ -311,15 +317,8 @@ int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_con
 	pgf_error *e = NULL;
 	int rc = 0;
 	if (m->down_flags & PGF_DIRECTIVE_NO_TRANSACTION) {
-		put_timeouts(&q, a->policy, "");
-		rc = pgf_pg_exec(a->conn, q.ptr, &e);
-		for (size_t i = 0; rc == 0 && i < content->nstmts; i++) {
-			const pgf_statement *st = &content->stmts[i];
-			char *sql = pgf_strndup(content->text + st->offset, st->len);
-			rc = pgf_pg_exec_script(a->conn, sql, st->len, label, (long)st->line - 1, &e);
-			free(sql);
-		}
-		pgf_pg_exec(a->conn, "RESET lock_timeout; RESET statement_timeout", NULL);
+		size_t next = 0;
+		rc = run_statements(a, content, &next, label, &e);
 		if (rc == 0) {
 			pgf_buf_clear(&q);
 			pgf_buf_printf(&q, "BEGIN;\n%sCOMMIT;", record);

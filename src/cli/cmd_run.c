@@ -213,8 +213,6 @@ static int run(pgf_cli *cli, pgf_mode mode)
 			return pgf_cli_fail(err);
 	} else {
 		pgf_policy_defaults(&opts.policy);
-		if (!cli->pinned && mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS)
-			pgf_log_warn("no --policy: default timeouts, nothing required (signatures, approvals)");
 	}
 	if (mode == PGF_MODE_ROLLBACK && cli->to == NULL)
 		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs --to VERSION"), err));
@@ -226,6 +224,9 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		pgf_error_set(&err, PGF_ERR_USAGE, "no master database: pass --master CONNINFO or set MASTER_DATABASE_URL");
 		return pgf_cli_fail(err);
 	}
+
+	if (cli->policy == NULL && !cli->pinned && mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS)
+		pgf_log_warn("no --policy: default timeouts, nothing required (signatures, approvals)");
 
 	pgf_repo_ctx ctx;
 	if (pgf_repo_ctx_open(&ctx, cli, false, &err) != 0)

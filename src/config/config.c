@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_keys.h"
 #include "pgfleet/common.h"
 
 static bool valid_scope_name(const char *s)
@@ -41,27 +42,6 @@ static char *normalize_folder(const char *s)
 	return pgf_strndup(s, n);
 }
 
-static int reject_unknown_keys(json_t *obj, const char *const *known, const char *label, const char *where,
-                               pgf_error **err)
-{
-	const char *key;
-	json_t *value;
-	int rc = 0;
-	json_object_foreach(obj, key, value) {
-		bool ok = false;
-		size_t n = 0;
-		for (; known[n] != NULL; n++)
-			ok = ok || strcmp(key, known[n]) == 0;
-		if (!ok) {
-			rc = pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: unknown key \"%s\"", label, where, key);
-			const char *near = pgf_suggest(key, known, n);
-			if (near != NULL)
-				pgf_error_hint(err, "did you mean \"%s\"?", near);
-		}
-	}
-	return rc;
-}
-
 static int parse_scope(pgf_scope *sc, json_t *js, size_t i, const char *label, pgf_error **err)
 {
 	static const char *const keys[] = { "name", "folder", "target", NULL };
@@ -69,7 +49,7 @@ static int parse_scope(pgf_scope *sc, json_t *js, size_t i, const char *label, p
 	snprintf(where, sizeof(where), "scopes[%zu]", i);
 	if (!json_is_object(js))
 		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: expected an object", label, where);
-	if (reject_unknown_keys(js, keys, label, where, err) != 0)
+	if (pgf_json_check_keys(js, keys, label, where, err) != 0)
 		return -1;
 
 	const char *name = json_string_value(json_object_get(js, "name"));
@@ -99,7 +79,7 @@ static int parse_root(pgf_config *cfg, json_t *root, const char *label, pgf_erro
 	static const char *const keys[] = { "version", "scopes", "tenants_query", "max_file_bytes", NULL };
 	if (!json_is_object(root))
 		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: expected a JSON object at the top", label);
-	if (reject_unknown_keys(root, keys, label, "top level", err) != 0)
+	if (pgf_json_check_keys(root, keys, label, "top level", err) != 0)
 		return -1;
 
 	json_t *version = json_object_get(root, "version");

@@ -135,6 +135,32 @@ static void refuse_with_issues(pgf_scope_report *sr, const pgf_plan *plan, const
 	}
 }
 
+/* Runs one version (up, or down for rollback) between its two events.
+ * Returns 0 when it took effect; on failure the scope is marked failed. */
+static int run_version(engine *e, set_cache *sc, size_t index, bool down, int resume_at, const char *target,
+                       pgf_apply_ctx *actx, pgf_scope_report *sr)
+{
+	const pgf_migration *m = &sc->set->items[index];
+	const pgf_content *content = NULL;
+	pgf_event ev = { .kind = PGF_EVENT_VERSION_BEFORE, .target = target, .scope = sc->set->scope,
+		         .action = down ? "rollback" : "apply", .version = m->version,
+		         .file = down ? m->down_file : m->file, .sha256 = down ? m->down_sha256 : m->sha256 };
+	double t0 = pgf_now();
+	if (load_content(e, sc, index, down, &content, &sr->err) != 0 ||
+	    emit(e, &ev, &actx->ledger_entry, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
+		return -1;
+	}
+	int rc = down ? pgf_apply_down(actx, m, content, &sr->err) : pgf_apply_up(actx, m, content, resume_at, &sr->err);
+	ev.kind = rc == 0 ? PGF_EVENT_VERSION_APPLIED : PGF_EVENT_VERSION_FAILED;
+	ev.error = sr->err;
+	ev.seconds = pgf_now() - t0;
+	emit(e, &ev, NULL, NULL);
+	if (rc != 0)
+		sr->outcome = PGF_OUTCOME_FAILED;
+	return rc;
+}
+
 static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
 {
 	pgf_applied_list state;
@@ -187,24 +213,8 @@ static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc,
 	for (size_t i = 0; i < plan.npending; i++) {
 		const pgf_plan_step *step = &plan.pending[i];
 		const pgf_migration *m = &set->items[step->index];
-		const pgf_content *content = NULL;
-		pgf_event ev = { .kind = PGF_EVENT_VERSION_BEFORE, .target = target, .scope = set->scope,
-			         .action = "apply", .version = m->version, .file = m->file, .sha256 = m->sha256 };
-		double t0 = pgf_now();
-		if (load_content(e, sc, step->index, false, &content, &sr->err) != 0 ||
-		    emit(e, &ev, &actx.ledger_entry, &sr->err) != 0) {
-			sr->outcome = PGF_OUTCOME_FAILED;
+		if (run_version(e, sc, step->index, false, step->resume_at, target, &actx, sr) != 0)
 			break;
-		}
-		int rc = pgf_apply_up(&actx, m, content, step->resume_at, &sr->err);
-		ev.kind = rc == 0 ? PGF_EVENT_VERSION_APPLIED : PGF_EVENT_VERSION_FAILED;
-		ev.error = sr->err;
-		ev.seconds = pgf_now() - t0;
-		emit(e, &ev, NULL, NULL);
-		if (rc != 0) {
-			sr->outcome = PGF_OUTCOME_FAILED;
-			break;
-		}
 		sr->done++;
 		sr->pending--;
 		free(sr->after);
@@ -274,26 +284,10 @@ static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cach
 	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
 	pgf_buf undone = PGF_BUF_INIT;
 	for (size_t i = 0; i < undo.count; i++) {
-		const pgf_migration *m = &set->items[find_version(set, undo.items[i].version)];
-		const pgf_content *content = NULL;
-		pgf_event ev = { .kind = PGF_EVENT_VERSION_BEFORE, .target = target, .scope = set->scope,
-			         .action = "rollback", .version = m->version, .file = m->down_file,
-			         .sha256 = m->down_sha256 };
-		double t0 = pgf_now();
-		if (load_content(e, sc, (size_t)find_version(set, m->version), true, &content, &sr->err) != 0 ||
-		    emit(e, &ev, &actx.ledger_entry, &sr->err) != 0) {
-			sr->outcome = PGF_OUTCOME_FAILED;
+		size_t k = (size_t)find_version(set, undo.items[i].version);
+		const pgf_migration *m = &set->items[k];
+		if (run_version(e, sc, k, true, 0, target, &actx, sr) != 0)
 			break;
-		}
-		int rc = pgf_apply_down(&actx, m, content, &sr->err);
-		ev.kind = rc == 0 ? PGF_EVENT_VERSION_APPLIED : PGF_EVENT_VERSION_FAILED;
-		ev.error = sr->err;
-		ev.seconds = pgf_now() - t0;
-		emit(e, &ev, NULL, NULL);
-		if (rc != 0) {
-			sr->outcome = PGF_OUTCOME_FAILED;
-			break;
-		}
 		sr->done++;
 		pgf_buf_printf(&undone, "%s%s", undone.len ? " " : "", m->down_file);
 	}

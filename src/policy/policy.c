@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../config/json_keys.h"
 #include "pgfleet/common.h"
 
 void pgf_policy_defaults(pgf_policy *p)
@@ -51,27 +52,6 @@ static int get_duration(int64_t *out, json_t *obj, const char *key, const char *
 	return 0;
 }
 
-static int reject_unknown(json_t *obj, const char *const *known, const char *path, const char *where,
-                          pgf_error **err)
-{
-	const char *key;
-	json_t *value;
-	json_object_foreach(obj, key, value) {
-		bool ok = false;
-		size_t n = 0;
-		for (; known[n] != NULL; n++)
-			ok = ok || strcmp(known[n], key) == 0;
-		if (!ok) {
-			pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: unknown key \"%s\"", path, where, key);
-			const char *near = pgf_suggest(key, known, n);
-			if (near != NULL)
-				pgf_error_hint(err, "did you mean \"%s\"?", near);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 {
 	/* "lint" and per-scope "scopes" belong to the lint and approval
@@ -82,7 +62,7 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 		                             "connect_timeout", NULL };
 	if (!json_is_object(root))
 		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: expected a JSON object", path);
-	if (reject_unknown(root, top, path, "top level", err) != 0)
+	if (pgf_json_check_keys(root, top, path, "top level", err) != 0)
 		return -1;
 	json_t *v;
 	if ((v = json_object_get(root, "require_signed_commit")) != NULL) {
@@ -104,7 +84,7 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 	if (t != NULL) {
 		if (!json_is_object(t))
 			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: timeouts: expected an object", path);
-		if (reject_unknown(t, tkeys, path, "timeouts", err) != 0 ||
+		if (pgf_json_check_keys(t, tkeys, path, "timeouts", err) != 0 ||
 		    get_duration(&p->lock_timeout_ms, t, "lock_timeout", path, err) != 0 ||
 		    get_duration(&p->statement_timeout_ms, t, "statement_timeout", path, err) != 0 ||
 		    get_duration(&p->advisory_lock_wait_ms, t, "advisory_lock_wait", path, err) != 0 ||

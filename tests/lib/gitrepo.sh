@@ -18,32 +18,9 @@
 #   cleanup_add CMD              run CMD at exit (shared with pgcluster.sh). Callers
 #                                must NOT set their own EXIT/INT/TERM trap.
 
-# --- exit cleanup registry (identical block in pgcluster.sh; keep in sync) -----
-if ! declare -F cleanup_add >/dev/null; then
-  _CLEANUP_CMDS=()
-  _CLEANUP_PID=""
-  _cleanup_run() {
-    local i
-    for ((i = ${#_CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
-      eval "${_CLEANUP_CMDS[i]}" || true
-    done
-    _CLEANUP_CMDS=()
-  }
-  cleanup_add() {
-    if [[ -n $_CLEANUP_PID && $_CLEANUP_PID != "$BASHPID" ]]; then
-      echo "cleanup_add: called in a subshell; '$1' would never run" >&2
-      return 1
-    fi
-    _CLEANUP_CMDS+=("$1")
-    if [[ -z $_CLEANUP_PID ]]; then
-      _CLEANUP_PID=$BASHPID
-      trap _cleanup_run EXIT
-      trap 'exit 130' INT
-      trap 'exit 143' TERM
-    fi
-  }
-fi
-# -----------------------------------------------------------------------------
+# shared exit cleanup registry (cleanup_add)
+# shellcheck source=tests/lib/cleanup.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/cleanup.sh"
 
 # All temp dirs live under one root created (and registered) at source time, so
 # tmpdir_new works inside command substitution.
