@@ -81,4 +81,24 @@ typedef int (*pgf_history_cb)(const pgf_history_run *run, void *payload, pgf_err
 int pgf_source_history(pgf_source *src, const char *since_rev, const char *folder, pgf_history_cb cb,
                        void *payload, pgf_error **err);
 
+/* A commit's identity and its SSH/GPG signature, if any. */
+typedef struct pgf_commit_info {
+	char id[PGF_OBJECT_ID_HEX + 1];
+	char *author_name;
+	char *author_email;
+	char *committer_email;
+	int64_t committer_time;   /* unix seconds, as the committer wrote it */
+	char *signature;          /* the gpgsig header's value (NULL: unsigned) */
+	char *signed_data;        /* the exact bytes the signature covers */
+	size_t signed_len;
+} pgf_commit_info;
+
+/* Reads the source's commit (commit_id NULL) or another commit. The
+ * signature is taken from the commit's headers only: a "gpgsig" line inside
+ * the message does not make a commit signed. */
+int pgf_source_commit_info(pgf_source *src, const char *commit_id, pgf_commit_info *out, pgf_error **err);
+void pgf_commit_info_free(pgf_commit_info *ci);
+/* Whether the source's commit is ancestor_rev or descends from it. */
+int pgf_source_descends_from(pgf_source *src, const char *ancestor_rev, bool *out, pgf_error **err);
+
 #endif

@@ -325,3 +325,70 @@ int pgf_git_workdir(const char *repo_path, char **out)
 	git_repository_free(repo);
 	return wd != NULL ? 0 : 1;
 }
+
+int pgf_git_commit_info(pgf_source *src, const char *commit_id, pgf_commit_info *out, pgf_error **err)
+{
+	git_commit *commit = src->commit;
+	git_commit *owned = NULL;
+	if (commit_id != NULL) {
+		git_oid oid;
+		if (git_oid_fromstr(&oid, commit_id) != 0 || git_commit_lookup(&owned, src->repo, &oid) != 0)
+			return pgf_error_set(err, PGF_ERR_NOTFOUND, "commit %s not found", commit_id);
+		commit = owned;
+	}
+	git_oid_tostr(out->id, sizeof(out->id), git_commit_id(commit));
+	const git_signature *a = git_commit_author(commit);
+	const git_signature *c = git_commit_committer(commit);
+	out->author_name = pgf_strdup(a && a->name ? a->name : "");
+	out->author_email = pgf_strdup(a && a->email ? a->email : "");
+	out->committer_email = pgf_strdup(c && c->email ? c->email : "");
+	out->committer_time = (int64_t)git_commit_time(commit);
+
+	/* The header, not git_commit_extract_signature alone: libgit2 1.5's
+	 * extractor also matches a "gpgsig " line inside the message. */
+	git_buf header = GIT_BUF_INIT;
+	int rc = 0;
+	if (git_commit_header_field(&header, commit, "gpgsig") == 0) {
+		git_buf sig = GIT_BUF_INIT, data = GIT_BUF_INIT;
+		git_oid id;
+		git_oid_cpy(&id, git_commit_id(commit));
+		if (git_commit_extract_signature(&sig, &data, src->repo, &id, "gpgsig") != 0) {
+			rc = pgf_git_error(err, PGF_ERR_GIT, "reading the commit's signature");
+		} else if (strcmp(sig.ptr, header.ptr) != 0) {
+			rc = pgf_error_set(err, PGF_ERR_INPUT, "commit %.12s: its gpgsig header and signature disagree",
+			                   out->id);
+		} else {
+			out->signature = pgf_strndup(sig.ptr, sig.size);
+			out->signed_data = pgf_strndup(data.ptr, data.size);
+			out->signed_len = data.size;
+		}
+		git_buf_dispose(&sig);
+		git_buf_dispose(&data);
+	}
+	git_buf_dispose(&header);
+	git_commit_free(owned);
+	if (rc != 0)
+		pgf_commit_info_free(out);
+	return rc;
+}
+
+int pgf_git_descends_from(pgf_source *src, const char *ancestor_rev, bool *out, pgf_error **err)
+{
+	git_commit *anc = NULL;
+	if (resolve_commit(&anc, src->repo, ancestor_rev, false, err) != 0)
+		return -1;
+	const git_oid *a = git_commit_id(anc);
+	const git_oid *c = git_commit_id(src->commit);
+	int rc = 0;
+	if (git_oid_equal(a, c))
+		*out = true;
+	else {
+		int r = git_graph_descendant_of(src->repo, c, a);
+		if (r < 0)
+			rc = pgf_git_error(err, PGF_ERR_GIT, "checking ancestry");
+		else
+			*out = r == 1;
+	}
+	git_commit_free(anc);
+	return rc;
+}

@@ -201,3 +201,29 @@ int pgf_source_history(pgf_source *src, const char *since_rev, const char *folde
 		return pgf_error_set(err, PGF_ERR_INTERNAL, "history needs a commit source");
 	return pgf_git_history(src, since_rev, folder, cb, payload, err);
 }
+
+int pgf_source_commit_info(pgf_source *src, const char *commit_id, pgf_commit_info *out, pgf_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	if (src->workdir != NULL)
+		return pgf_error_set(err, PGF_ERR_INTERNAL, "commit information needs a commit source");
+	return pgf_git_commit_info(src, commit_id, out, err);
+}
+
+void pgf_commit_info_free(pgf_commit_info *ci)
+{
+	free(ci->author_name);
+	free(ci->author_email);
+	free(ci->committer_email);
+	free(ci->signature);
+	free(ci->signed_data);
+	memset(ci, 0, sizeof(*ci));
+}
+
+int pgf_source_descends_from(pgf_source *src, const char *ancestor_rev, bool *out, pgf_error **err)
+{
+	*out = false;
+	if (src->workdir != NULL)
+		return pgf_error_set(err, PGF_ERR_INTERNAL, "ancestry needs a commit source");
+	return pgf_git_descends_from(src, ancestor_rev, out, err);
+}

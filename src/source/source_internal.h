@@ -29,6 +29,8 @@ int pgf_git_read_entry(pgf_source *src, const char *path, const pgf_entry *entry
                        pgf_error **err);
 int pgf_git_history(pgf_source *src, const char *since_rev, const char *folder, pgf_history_cb cb,
                     void *payload, pgf_error **err);
+int pgf_git_commit_info(pgf_source *src, const char *commit_id, pgf_commit_info *out, pgf_error **err);
+int pgf_git_descends_from(pgf_source *src, const char *ancestor_rev, bool *out, pgf_error **err);
 /* 0: *out is the work tree (with a trailing '/'); 1: a bare repository;
  * -1: not in a repository. */
 int pgf_git_workdir(const char *repo_path, char **out);
