@@ -162,10 +162,19 @@ static bool literal_safe(const char *s)
 	return true;
 }
 
+/* The session settings a migration runs under, on exactly two lines (error
+ * positions are shifted by them): the policy's timeouts, and a search_path
+ * without schema pgfleet. A role named "pgfleet" has "$user" resolve to
+ * pgfleet's own schema once it exists: the migration's unqualified names
+ * must land where they would without pgfleet. */
 static void put_timeouts(pgf_buf *b, const pgf_policy *p, const char *scope_kw)
 {
-	pgf_buf_printf(b, "SET %slock_timeout = '%lldms';\nSET %sstatement_timeout = '%lldms';\n", scope_kw,
-	               (long long)p->lock_timeout_ms, scope_kw, (long long)p->statement_timeout_ms);
+	pgf_buf_printf(b,
+	               "SET %slock_timeout = '%lldms'; SELECT set_config('search_path', coalesce((SELECT "
+	               "string_agg(quote_ident(s), ', ') FROM unnest(current_schemas(false)) AS s WHERE s <> 'pgfleet'), "
+	               "''), %s);\nSET %sstatement_timeout = '%lldms';\n",
+	               scope_kw, (long long)p->lock_timeout_ms, scope_kw[0] ? "true" : "false", scope_kw,
+	               (long long)p->statement_timeout_ms);
 }
 
 static void ledger_sql(char out[32], int64_t entry)
@@ -242,7 +251,7 @@ static int run_statements(const pgf_apply_ctx *a, const pgf_content *content, si
 		if (rc != 0)
 			break;
 	}
-	pgf_pg_exec(a->conn, "RESET lock_timeout; RESET statement_timeout", NULL);
+	pgf_pg_exec(a->conn, "RESET lock_timeout; RESET statement_timeout; RESET search_path", NULL);
 	return rc;
 }
 
