@@ -29,8 +29,8 @@ if ! git -C "$root" rev-parse --verify -q HEAD >/dev/null; then
 fi
 head=$(git -C "$root" rev-parse HEAD)
 
-step "verify the example fleet at $head (pipeline mode: full commit id)"
-"$pgfleet" --repo "$root" verify --pinned --commit "$head"
+step "verify the example fleet at $head"
+"$pgfleet" --repo "$root" verify --commit "$head"
 
 step "a throwaway PostgreSQL with a master and four tenants"
 . "$root/tests/lib/pgcluster.sh"
@@ -52,10 +52,10 @@ step "plan: what would be applied where (changes nothing)"
 "$pgfleet" --repo "$root" --commit "$head" --master "$master" plan
 
 step "reconcile the fleet at $head"
-"$pgfleet" --repo "$root" --pinned --commit "$head" --master "$master" reconcile --jobs 4
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --jobs 4
 
 step "reconcile again: nothing to do"
-"$pgfleet" --repo "$root" --pinned --commit "$head" --master "$master" reconcile --jobs 4
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --jobs 4
 
 step "status"
 "$pgfleet" --repo "$root" --commit "$head" --master "$master" status

@@ -9,9 +9,21 @@
 
 #include "pgfleet/error.h"
 
+#define PGF_POLICY_MAX_SCOPES 64
+
+typedef struct pgf_policy_scope {
+	char name[64];
+	int min_approvals;          /* -1: the global value */
+	char approval_baseline[33]; /* "": the global value */
+} pgf_policy_scope;
+
 typedef struct pgf_policy {
+	bool loaded;                /* from a file, not the defaults */
 	bool require_signed_commit;
 	int min_approvals;
+	char approval_baseline[33]; /* versions up to this one need no approvals ("": none) */
+	pgf_policy_scope scopes[PGF_POLICY_MAX_SCOPES];
+	size_t nscopes;
 	bool allow_out_of_order;
 	int64_t lock_timeout_ms;        /* per statement of a migration; 0 = none */
 	int64_t statement_timeout_ms;   /* per statement of a migration; 0 = none */
@@ -23,6 +35,9 @@ typedef struct pgf_policy {
 void pgf_policy_defaults(pgf_policy *p);
 /* Reads a policy file; errors name the file (and line:column for JSON). */
 int pgf_policy_load(pgf_policy *p, const char *path, pgf_error **err);
+/* The approvals a scope's migration of this version needs. */
+int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const char *version);
+
 /* "250ms", "5s", "15min", "2h", "1d", or "0": milliseconds; -1 if invalid. */
 int64_t pgf_duration_parse(const char *s);
 

@@ -276,10 +276,16 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 		pgf_pg_exec(a->conn, row, NULL);
 		free(row);
 		record_failure(a, m, m->sha256, (int)i, e);
+		/* the server's detail first, then what pgfleet recorded */
+		pgf_error *last = e;
+		while (last != NULL && last->next != NULL)
+			last = last->next;
+		char *server = last != NULL && last->detail != NULL ? pgf_strdup(last->detail) : NULL;
 		pgf_error_append(err, e);
-		pgf_error_detail(err, "statement %zu of %zu failed; statements before it took effect and are recorded "
+		pgf_error_detail(err, "%s%sstatement %zu of %zu failed; statements before it took effect and are recorded "
 		                      "(status partial): the next reconcile resumes at statement %zu",
-		                 i + 1, content->nstmts, i + 1);
+		                 server ? server : "", server ? "; " : "", i + 1, content->nstmts, i + 1);
+		free(server);
 		free(label);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include "pgfleet/config.h"
 #include "pgfleet/error.h"
 #include "pgfleet/migration.h"
+#include "pgfleet/policy.h"
 #include "pgfleet/source.h"
 
 enum {
@@ -32,6 +33,11 @@ typedef struct pgf_cli {
 	size_t ntenants;
 	const char *master;
 	const char *policy;
+	const char *trust;
+	const char *key;
+	const char *as;
+	const char *file;       /* approve: the positional argument */
+	bool commit_given;
 	const char *to;
 	int jobs;
 	bool allow_unknown;
@@ -76,6 +82,24 @@ typedef struct pgf_repo_ctx {
 int pgf_repo_ctx_open(pgf_repo_ctx *ctx, const pgf_cli *cli, bool worktree, pgf_error **err);
 void pgf_repo_ctx_close(pgf_repo_ctx *ctx);
 
+/* The trust root: --policy and --trust, from the reconciler's configuration. */
+struct pgf_allowed_signers;
+typedef struct pgf_trust_root {
+	pgf_policy policy;
+	struct pgf_allowed_signers *trust;  /* NULL without --trust */
+	int64_t now;
+} pgf_trust_root;
+
+int pgf_trust_root_open(pgf_trust_root *tr, const pgf_cli *cli, bool warn_if_absent, pgf_error **err);
+void pgf_trust_root_close(pgf_trust_root *tr);
+
+/* verify's checks at the context's commit: commit signature, then per scope
+ * manifest, history, approvals. results: NULL or an array of nscopes
+ * verify-internal records. */
+typedef struct pgf_findings pgf_findings;
+int pgf_verify_commit(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_root *tr, pgf_findings *findings,
+                      pgf_findings *info, void *results, pgf_error **err);
+
 /* Begin and end log lines of a command. */
 void pgf_cli_begin(const pgf_cli *cli, const char *what);
 void pgf_cli_end(const pgf_cli *cli, double started, const char *counts, int exit_code);
@@ -87,5 +111,6 @@ int pgf_cmd_reconcile(pgf_cli *cli);
 int pgf_cmd_status(pgf_cli *cli);
 int pgf_cmd_rollback(pgf_cli *cli);
 int pgf_cmd_adopt(pgf_cli *cli);
+int pgf_cmd_approve(pgf_cli *cli);
 
 #endif

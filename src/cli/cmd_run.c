@@ -12,6 +12,7 @@
 #include "pgfleet/engine.h"
 #include "pgfleet/log.h"
 #include "pgfleet/pg.h"
+#include "pgfleet/verify.h"
 
 #define DEFAULT_JOBS 8
 
@@ -206,14 +207,12 @@ static int run(pgf_cli *cli, pgf_mode mode)
 	double started = pgf_now();
 	pgf_error *err = NULL;
 	pgf_run_opts opts = { .mode = mode, .command = cli->command, .jobs = cli->jobs ? cli->jobs : DEFAULT_JOBS,
-		              .allow_unknown = cli->allow_unknown, .rollback_to = cli->to, .tenants = cli->tenants,
+		              .allow_unknown = cli->allow_unknown, .explicit_scopes = cli->nscopes > 0, .rollback_to = cli->to, .tenants = cli->tenants,
 		              .ntenants = cli->ntenants };
-	if (cli->policy != NULL) {
-		if (pgf_policy_load(&opts.policy, cli->policy, &err) != 0)
-			return pgf_cli_fail(err);
-	} else {
-		pgf_policy_defaults(&opts.policy);
-	}
+	pgf_trust_root tr;
+	if (pgf_trust_root_open(&tr, cli, mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS, &err) != 0)
+		return pgf_cli_fail(err);
+	opts.policy = tr.policy;
 	if (mode == PGF_MODE_ROLLBACK && cli->to == NULL)
 		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs --to VERSION"), err));
 	if (mode == PGF_MODE_ADOPT && !cli->from_drizzle)
@@ -225,12 +224,34 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		return pgf_cli_fail(err);
 	}
 
-	if (cli->policy == NULL && !cli->pinned && mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS)
-		pgf_log_warn("no --policy: default timeouts, nothing required (signatures, approvals)");
-
 	pgf_repo_ctx ctx;
-	if (pgf_repo_ctx_open(&ctx, cli, false, &err) != 0)
+	if (pgf_repo_ctx_open(&ctx, cli, false, &err) != 0) {
+		pgf_trust_root_close(&tr);
 		return pgf_cli_fail(err);
+	}
+	/* Pipeline mode: the commit must pass verify before any database is
+	 * touched (manifest, history, commit signature, approvals). */
+	if (cli->pinned && mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS) {
+		pgf_findings findings = { 0 }, info = { 0 };
+		int vrc = pgf_verify_commit(&ctx, cli, &tr, &findings, &info, NULL, &err);
+		for (size_t i = 0; i < info.count; i++)
+			pgf_log_info("%s: %s", info.items[i].path, info.items[i].message);
+		for (size_t i = 0; i < findings.count; i++)
+			printf("%s: %s\n", findings.items[i].path, findings.items[i].message);
+		size_t nfind = findings.count;
+		pgf_findings_free(&findings);
+		pgf_findings_free(&info);
+		if (vrc != 0 || nfind > 0) {
+			pgf_trust_root_close(&tr);
+			pgf_repo_ctx_close(&ctx);
+			if (vrc != 0)
+				return pgf_cli_fail(err);
+			pgf_log_info("%s refused: the commit does not pass verify (%zu findings); no database was touched",
+			             cli->command, nfind);
+			return PGF_EXIT_FINDINGS;
+		}
+	}
+	pgf_trust_root_close(&tr);
 	if (mode == PGF_MODE_ROLLBACK && cli->nscopes != 1) {
 		pgf_repo_ctx_close(&ctx);
 		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs exactly one --scope"), err));

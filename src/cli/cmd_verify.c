@@ -3,11 +3,13 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "cli.h"
 #include "pgfleet/common.h"
 #include "pgfleet/log.h"
+#include "pgfleet/approvals.h"
 #include "pgfleet/verify.h"
 
 typedef struct scope_result {
@@ -32,8 +34,8 @@ static int read_manifest(pgf_manifest **out, pgf_source *src, const pgf_migratio
 	return rc;
 }
 
-static int verify_scope(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_scope *scope, scope_result *res,
-                        pgf_findings *findings, pgf_error **err)
+static int verify_scope(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_root *tr, const pgf_scope *scope,
+                        scope_result *res, pgf_findings *findings, pgf_findings *info, pgf_error **err)
 {
 	pgf_migration_set *set = NULL;
 	if (pgf_migration_set_load(&set, ctx->src, scope, &ctx->load, err) != 0)
@@ -50,13 +52,24 @@ static int verify_scope(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_scope *
 		pgf_manifest_free(expected);
 		rc = pgf_verify_history(findings, ctx->src, set, cli->since, err);
 	}
+	if (rc == 0 && tr->trust != NULL)
+		rc = pgf_verify_approvals(findings, info, ctx->src, set, &tr->policy, tr->trust, tr->now, err);
 	pgf_manifest_free(recorded);
 	pgf_migration_set_free(set);
 	return rc;
 }
 
+static json_t *findings_json(const pgf_findings *f)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; i < f->count; i++)
+		json_array_append_new(items, json_pack("{s:s, s:s}", "path", f->items[i].path, "message",
+		                                       f->items[i].message));
+	return items;
+}
+
 static void print_json(const pgf_repo_ctx *ctx, const scope_result *res, size_t n, const pgf_findings *f,
-                       const pgf_error *err, int rc)
+                       const pgf_findings *info, const pgf_error *err, int rc)
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "commit", json_string(pgf_source_commit_id(ctx->src)));
@@ -72,11 +85,8 @@ static void print_json(const pgf_repo_ctx *ctx, const scope_result *res, size_t 
 		json_array_append_new(scopes, s);
 	}
 	json_object_set_new(root, "scopes", scopes);
-	json_t *items = json_array();
-	for (size_t i = 0; i < f->count; i++)
-		json_array_append_new(items, json_pack("{s:s, s:s}", "path", f->items[i].path, "message",
-		                                       f->items[i].message));
-	json_object_set_new(root, "findings", items);
+	json_object_set_new(root, "findings", findings_json(f));
+	json_object_set_new(root, "verified", findings_json(info));
 	json_t *errors = json_array();
 	for (; err != NULL; err = err->next)
 		json_array_append_new(errors, json_string(err->message));
@@ -85,6 +95,56 @@ static void print_json(const pgf_repo_ctx *ctx, const scope_result *res, size_t 
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);
+}
+
+int pgf_trust_root_open(pgf_trust_root *tr, const pgf_cli *cli, bool warn_if_absent, pgf_error **err)
+{
+	memset(tr, 0, sizeof(*tr));
+	pgf_policy_defaults(&tr->policy);
+	tr->now = (int64_t)time(NULL);
+	if (cli->pinned && (cli->policy == NULL || cli->trust == NULL)) {
+		pgf_error_set(err, PGF_ERR_USAGE, "--pinned needs --policy and --trust");
+		pgf_error_hint(err, "the trust root comes from the reconciler's configuration, never from the commit");
+		return -1;
+	}
+	if (cli->policy != NULL && pgf_policy_load(&tr->policy, cli->policy, err) != 0)
+		return -1;
+	if (cli->trust != NULL && pgf_allowed_signers_load(&tr->trust, cli->trust, err) != 0)
+		return -1;
+	bool requires = tr->policy.require_signed_commit || tr->policy.min_approvals > 0;
+	for (size_t i = 0; i < tr->policy.nscopes; i++)
+		requires = requires || tr->policy.scopes[i].min_approvals > 0;
+	if (requires && tr->trust == NULL) {
+		pgf_allowed_signers_free(tr->trust);
+		return pgf_error_set(err, PGF_ERR_USAGE, "%s requires signatures or approvals: pass --trust FILE "
+		                                         "(allowed_signers)", cli->policy);
+	}
+	if (cli->policy == NULL && warn_if_absent)
+		pgf_log_warn("no --policy: commit signatures and approvals are not required");
+	return 0;
+}
+
+void pgf_trust_root_close(pgf_trust_root *tr)
+{
+	pgf_allowed_signers_free(tr->trust);
+	tr->trust = NULL;
+}
+
+int pgf_verify_commit(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_root *tr, pgf_findings *findings,
+                      pgf_findings *info, void *results, pgf_error **err)
+{
+	scope_result *res = results;
+	int rc = 0;
+	if (tr->trust != NULL && tr->policy.require_signed_commit)
+		rc = pgf_verify_commit_signature(findings, info, ctx->src, tr->trust, tr->now, err);
+	for (size_t i = 0; i < ctx->nscopes; i++) {
+		scope_result dummy = { 0 };
+		scope_result *r = res ? &res[i] : &dummy;
+		r->scope = ctx->scopes[i]->name;
+		if (verify_scope(ctx, cli, tr, ctx->scopes[i], r, findings, info, err) != 0)
+			rc = -1;
+	}
+	return rc;
 }
 
 int pgf_cmd_verify(pgf_cli *cli)
@@ -100,18 +160,21 @@ int pgf_cmd_verify(pgf_cli *cli)
 	free(what);
 
 	scope_result res[PGF_MAX_SCOPES] = { { 0 } };
-	pgf_findings findings = { 0 };
-	for (size_t i = 0; i < ctx.nscopes; i++) {
-		res[i].scope = ctx.scopes[i]->name;
-		verify_scope(&ctx, cli, ctx.scopes[i], &res[i], &findings, &err);
-	}
+	pgf_findings findings = { 0 }, info = { 0 };
+	pgf_trust_root tr;
+	if (pgf_trust_root_open(&tr, cli, true, &err) == 0)
+		pgf_verify_commit(&ctx, cli, &tr, &findings, &info, res, &err);
+	pgf_trust_root_close(&tr);
 
 	int rc = err != NULL ? pgf_cli_exit_code(err) : findings.count > 0 ? PGF_EXIT_FINDINGS : PGF_EXIT_OK;
 	if (cli->json)
-		print_json(&ctx, res, ctx.nscopes, &findings, err, rc);
-	else
+		print_json(&ctx, res, ctx.nscopes, &findings, &info, err, rc);
+	else {
+		for (size_t i = 0; i < info.count; i++)
+			pgf_log_info("%s: %s", info.items[i].path, info.items[i].message);
 		for (size_t i = 0; i < findings.count; i++)
 			printf("%s: %s\n", findings.items[i].path, findings.items[i].message);
+	}
 	pgf_log_error_chain(err);
 
 	char counts[128];
@@ -121,6 +184,7 @@ int pgf_cmd_verify(pgf_cli *cli)
 
 	pgf_error_free(err);
 	pgf_findings_free(&findings);
+	pgf_findings_free(&info);
 	pgf_repo_ctx_close(&ctx);
 	return rc;
 }

@@ -7,20 +7,22 @@
 
 static const char *const hash_opts[] = { "repo", "scope", "max-file-size", "check", NULL };
 static const char *const verify_opts[] = { "repo", "commit", "pinned", "scope", "since", "max-file-size", "json",
-	                                   NULL };
+	                                   "policy", "trust", NULL };
 
 static const char *const plan_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
-	                                 "allow-unknown", "json", "max-file-size", NULL };
+	                                 "trust", "allow-unknown", "json", "max-file-size", "since", NULL };
 static const char *const rollback_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
-	                                     "policy", "to", "json", "max-file-size", NULL };
+	                                     "policy", "trust", "to", "json", "max-file-size", "since", NULL };
 static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
-	                                  "from-drizzle", "json", "max-file-size", NULL };
+	                                  "trust", "from-drizzle", "json", "max-file-size", "since", NULL };
+
+static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 
 static const pgf_command commands[] = {
 	{ "hash", "write or refresh each scope's pgfleet.sum in the working tree", "hash [--scope NAME] [--check]",
 	  hash_opts, pgf_cmd_hash },
 	{ "verify", "check manifests and the immutability of merged migrations at a commit",
-	  "verify [--commit REV] [--pinned] [--since REV] [--scope NAME] [--json]", verify_opts, pgf_cmd_verify },
+	  "verify [--commit REV] [--pinned] [--policy FILE --trust FILE] [--since REV] [--scope NAME] [--json]", verify_opts, pgf_cmd_verify },
 	{ "lint", "SQL safety rules with the PostgreSQL parser", "lint", NULL, NULL },
 	{ "check", "CI gate: verify, lint and policy", "check", NULL, NULL },
 	{ "plan", "what reconcile would apply where; changes nothing", "plan [--scope NAME] [--tenant SLUG] [--json]",
@@ -35,7 +37,8 @@ static const pgf_command commands[] = {
 	{ "adopt", "baseline databases already migrated by drizzle-orm", "adopt --from-drizzle [--tenant SLUG]",
 	  adopt_opts, pgf_cmd_adopt },
 	{ "drift", "schema fingerprints against versions", "drift", NULL, NULL },
-	{ "approve", "print or sign a migration's approval", "approve", NULL, NULL },
+	{ "approve", "print a migration's approval message, or sign it with ssh-keygen",
+	  "approve FILE [--key KEY --as NAME] [--commit REV]", approve_opts, pgf_cmd_approve },
 	{ "ledger", "audit ledger tools", "ledger", NULL, NULL },
 };
 

@@ -29,6 +29,9 @@ static const opt_def options[] = {
 	{ "tenant", 0, "SLUG", "only this tenant (repeatable)" },
 	{ "jobs", 'j', "N", "databases at once (default: 8)" },
 	{ "policy", 0, "FILE", "policy file: timeouts, out-of-order, approvals" },
+	{ "trust", 0, "FILE", "allowed_signers: who may sign commits and approvals" },
+	{ "key", 0, "FILE", "approve: sign with this key (through ssh-keygen)" },
+	{ "as", 0, "NAME", "approve: the approver, in the signature's file name" },
 	{ "allow-unknown", 0, NULL, "proceed where a database has versions the commit does not" },
 	{ "to", 0, "VERSION", "rollback: the version to go back to (0: everything)" },
 	{ "from-drizzle", 0, NULL, "adopt: baseline from drizzle.__drizzle_migrations" },
@@ -92,8 +95,10 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 	const char *n = o->name;
 	if (strcmp(n, "repo") == 0)
 		cli->repo = value;
-	else if (strcmp(n, "commit") == 0)
+	else if (strcmp(n, "commit") == 0) {
 		cli->commit = value;
+		cli->commit_given = true;
+	}
 	else if (strcmp(n, "since") == 0)
 		cli->since = value;
 	else if (strcmp(n, "pinned") == 0)
@@ -112,6 +117,12 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		cli->master = value;
 	else if (strcmp(n, "policy") == 0)
 		cli->policy = value;
+	else if (strcmp(n, "trust") == 0)
+		cli->trust = value;
+	else if (strcmp(n, "key") == 0)
+		cli->key = value;
+	else if (strcmp(n, "as") == 0)
+		cli->as = value;
 	else if (strcmp(n, "to") == 0) {
 		if (!pgf_str_is_digits(value, strlen(value)))
 			return usage_error(cli->command, NULL, "--to '%s': expected a version (digits)", value);
@@ -251,6 +262,8 @@ int pgf_cli_parse(pgf_cli *cli, const pgf_command **cmd_out, int argc, char **ar
 			if (cmd == NULL)
 				rc = unknown_command(a);
 			cli->command = a;
+		} else if (strcmp(cmd->name, "approve") == 0 && cli->file == NULL) {
+			cli->file = a;
 		} else {
 			rc = usage_error(cmd->name, NULL, "unexpected argument '%s'", a);
 		}

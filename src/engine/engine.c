@@ -195,6 +195,15 @@ static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc,
 		refuse_with_issues(sr, &plan, set->folder);
 		goto done;
 	}
+	/* Every pending file is read and checked (a file that would commit on
+	 * its own, a statement the parser rejects) before anything runs. */
+	for (size_t i = 0; i < plan.npending; i++) {
+		const pgf_content *content = NULL;
+		if (load_content(e, sc, plan.pending[i].index, false, &content, &sr->err) != 0)
+			sr->outcome = PGF_OUTCOME_REFUSED;
+	}
+	if (sr->outcome == PGF_OUTCOME_REFUSED)
+		goto done;
 	if (!apply) {
 		pgf_buf files = PGF_BUF_INIT;
 		for (size_t i = 0; i < plan.npending; i++) {
@@ -217,8 +226,12 @@ static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc,
 			break;
 		sr->done++;
 		sr->pending--;
-		free(sr->after);
-		sr->after = pgf_strdup(m->version);
+		/* out of order: the version in effect stays the highest */
+		if (sr->after == NULL ||
+		    pgf_version_cmp(m->version, strlen(m->version), sr->after, strlen(sr->after)) > 0) {
+			free(sr->after);
+			sr->after = pgf_strdup(m->version);
+		}
 		sr->outcome = PGF_OUTCOME_CHANGED;
 	}
 done:
@@ -333,12 +346,9 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 	}
 	pgf_applied_list state;
 	bool exists = false;
-	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0 ||
-	    (!exists && pgf_apply_ensure_schema(conn, &sr->err) != 0)) {
+	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		pgf_pg_result_free(r);
-		if (exists)
-			pgf_applied_list_free(&state);
 		return;
 	}
 	size_t n = pgf_pg_result_rows(r);
@@ -372,8 +382,18 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 	}
 	pgf_pg_result_free(r);
 	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
+	for (size_t k = 0; k < state.count; k++)
+		if (state.items[k].status[0] != 'p' &&
+		    (sr->before == NULL || pgf_version_cmp(state.items[k].version, strlen(state.items[k].version),
+		                                           sr->before, strlen(sr->before)) > 0)) {
+			free(sr->before);
+			sr->before = pgf_strdup(state.items[k].version);
+		}
+	sr->after = version_or_null(sr->before);
 	if (sr->err != NULL) {
 		sr->outcome = PGF_OUTCOME_REFUSED; /* nothing is baselined when anything disagrees */
+	} else if (ntodo > 0 && !exists && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
 	} else {
 		sr->outcome = ntodo ? PGF_OUTCOME_CHANGED : PGF_OUTCOME_UP_TO_DATE;
 		pgf_buf files = PGF_BUF_INIT;
@@ -390,6 +410,11 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 			emit(e, &ev, NULL, NULL);
 			sr->done++;
 			pgf_buf_printf(&files, "%s%s", files.len ? " " : "", todo[i]->file);
+			if (sr->after == NULL || pgf_version_cmp(todo[i]->version, strlen(todo[i]->version), sr->after,
+			                                         strlen(sr->after)) > 0) {
+				free(sr->after);
+				sr->after = pgf_strdup(todo[i]->version);
+			}
 		}
 		sr->files = files.ptr ? pgf_buf_detach(&files) : NULL;
 	}
@@ -544,6 +569,12 @@ static int load_sets(engine *e, const pgf_config *cfg, const pgf_scope *const *s
 				rc = -1;
 				continue;
 			}
+			if (e->opts->mode == PGF_MODE_ADOPT && !e->opts->explicit_scopes && !sc->set->drizzle) {
+				/* adopt: only drizzle-kit folders, unless a scope is named */
+				pgf_migration_set_free(sc->set);
+				sc->set = NULL;
+				continue;
+			}
 			sc->up = pgf_calloc(sc->set->count ? sc->set->count : 1, sizeof(pgf_content));
 			sc->down = pgf_calloc(sc->set->count ? sc->set->count : 1, sizeof(pgf_content));
 			e->nsets++;
@@ -556,7 +587,7 @@ static void free_sets(engine *e)
 {
 	for (size_t i = 0; i < e->nsets; i++) {
 		set_cache *sc = &e->sets[i];
-		for (size_t k = 0; k < sc->set->count; k++) {
+		for (size_t k = 0; sc->set != NULL && k < sc->set->count; k++) {
 			free(sc->up[k].text);
 			free(sc->up[k].stmts);
 			free(sc->down[k].text);
@@ -634,6 +665,11 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 
 	if (load_sets(&e, cfg, scopes, nscopes, err) != 0)
 		goto done;
+	if (e.nsets == 0) {
+		pgf_error_set(err, PGF_ERR_USAGE, "no scope to %s%s", opts->command,
+		              opts->mode == PGF_MODE_ADOPT ? ": no drizzle-kit folder (meta/_journal.json) among the scopes" : "");
+		goto done;
+	}
 	if (pgf_pg_connect(&master, master_conninfo, connect_timeout_s(&e), err) != 0) {
 		pgf_error_hint(err, "--master or MASTER_DATABASE_URL");
 		goto done;

@@ -75,6 +75,9 @@ static void on_notice(void *arg, const char *message)
 
 int pgf_pg_connect(pgf_pg **out, const char *conninfo, int connect_timeout, pgf_error **err)
 {
+	/* An empty string would connect wherever libpq's defaults point. */
+	if (conninfo == NULL || conninfo[0] == '\0')
+		return pgf_error_set(err, PGF_ERR_INPUT, "empty connection string: refusing libpq's default database");
 	char *errmsg = NULL;
 	PQconninfoOption *parsed = PQconninfoParse(conninfo, &errmsg);
 	PQfreemem(errmsg);
@@ -152,6 +155,9 @@ static int result_error(pgf_pg *c, PGresult *res, const char *script, size_t len
 	if (script != NULL && position != NULL) {
 		long line = (long)pgf_text_line_of_char(script, len, (size_t)strtoul(position, NULL, 10)) + line_shift;
 		pgf_error_set(err, PGF_ERR_DB, "%s:%ld: %s: %s", label, line < 1 ? 1 : line, sev, msg);
+	} else if (label != NULL && script != NULL && line_shift >= 0) {
+		/* no position (e.g. a unique index build): the statement's first line */
+		pgf_error_set(err, PGF_ERR_DB, "%s:%ld: %s: %s", label, line_shift + 1, sev, msg);
 	} else if (label != NULL) {
 		pgf_error_set(err, PGF_ERR_DB, "%s: %s: %s", label, sev, msg);
 	} else {

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../config/json_keys.h"
 #include "pgfleet/common.h"
+#include "pgfleet/migration.h"
 
 void pgf_policy_defaults(pgf_policy *p)
 {
@@ -52,12 +54,39 @@ static int get_duration(int64_t *out, json_t *obj, const char *key, const char *
 	return 0;
 }
 
+static int parse_baseline(char out[33], json_t *v, const char *path, const char *where, pgf_error **err)
+{
+	const char *b = json_string_value(v);
+	if (b == NULL || !pgf_str_is_digits(b, strlen(b)) || strlen(b) > 32)
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: expected a version (a string of digits)", path, where);
+	snprintf(out, 33, "%s", b);
+	return 0;
+}
+
+int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const char *version)
+{
+	int n = p->min_approvals;
+	const char *baseline = p->approval_baseline;
+	for (size_t i = 0; i < p->nscopes; i++) {
+		if (strcmp(p->scopes[i].name, scope) != 0)
+			continue;
+		if (p->scopes[i].min_approvals >= 0)
+			n = p->scopes[i].min_approvals;
+		if (p->scopes[i].approval_baseline[0] != '\0')
+			baseline = p->scopes[i].approval_baseline;
+	}
+	if (baseline[0] != '\0' && pgf_version_cmp(version, strlen(version), baseline, strlen(baseline)) <= 0)
+		return 0;
+	return n;
+}
+
 static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 {
 	/* "lint" and per-scope "scopes" belong to the lint and approval
 	 * modules; they are accepted here and read there. */
 	static const char *const top[] = { "require_signed_commit", "min_approvals", "allow_out_of_order", "scopes",
-		                           "timeouts", "lint", NULL };
+		                           "timeouts", "lint", "approval_baseline", NULL };
+	static const char *const skeys[] = { "min_approvals", "approval_baseline", NULL };
 	static const char *const tkeys[] = { "lock_timeout", "statement_timeout", "advisory_lock_wait",
 		                             "connect_timeout", NULL };
 	if (!json_is_object(root))
@@ -79,6 +108,40 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
 			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: min_approvals: expected an integer from 0 to 100", path);
 		p->min_approvals = (int)json_integer_value(v);
+	}
+	if ((v = json_object_get(root, "approval_baseline")) != NULL &&
+	    parse_baseline(p->approval_baseline, v, path, "approval_baseline", err) != 0)
+		return -1;
+	json_t *scopes = json_object_get(root, "scopes");
+	if (scopes != NULL) {
+		if (!json_is_object(scopes))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: scopes: expected an object of scope names", path);
+		const char *name;
+		json_t *sv;
+		json_object_foreach(scopes, name, sv) {
+			if (p->nscopes == PGF_POLICY_MAX_SCOPES || strlen(name) >= sizeof(p->scopes[0].name))
+				return pgf_error_set(err, PGF_ERR_CONFIG, "%s: scopes.%s: too many scopes or too long a name", path,
+				                     name);
+			char where[96];
+			snprintf(where, sizeof(where), "scopes.%s", name);
+			if (!json_is_object(sv) || pgf_json_check_keys(sv, skeys, path, where, err) != 0)
+				return json_is_object(sv)
+				               ? -1
+				               : pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: expected an object", path, where);
+			pgf_policy_scope *ps = &p->scopes[p->nscopes++];
+			snprintf(ps->name, sizeof(ps->name), "%s", name);
+			ps->min_approvals = -1;
+			json_t *mv = json_object_get(sv, "min_approvals");
+			if (mv != NULL) {
+				if (!json_is_integer(mv) || json_integer_value(mv) < 0 || json_integer_value(mv) > 100)
+					return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s.min_approvals: expected an integer from 0 to 100",
+					                     path, where);
+				ps->min_approvals = (int)json_integer_value(mv);
+			}
+			json_t *bv = json_object_get(sv, "approval_baseline");
+			if (bv != NULL && parse_baseline(ps->approval_baseline, bv, path, where, err) != 0)
+				return -1;
+		}
 	}
 	json_t *t = json_object_get(root, "timeouts");
 	if (t != NULL) {
@@ -106,6 +169,7 @@ int pgf_policy_load(pgf_policy *p, const char *path, pgf_error **err)
 	if (root == NULL)
 		return pgf_error_set(err, PGF_ERR_CONFIG, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
 	int rc = parse(p, root, path, err);
+	p->loaded = rc == 0;
 	json_decref(root);
 	return rc;
 }

@@ -11,8 +11,8 @@ SRCROOT=${SRCROOT:-$here/../..}
 
 pgc_ensure
 
-t_begin "the example fleet verifies at HEAD in pipeline mode"
-run "$PGFLEET" --repo "$SRCROOT" verify --pinned --commit "$(git -C "$SRCROOT" rev-parse HEAD)"
+t_begin "the example fleet verifies at HEAD"
+run "$PGFLEET" --repo "$SRCROOT" verify --commit "$(git -C "$SRCROOT" rev-parse HEAD)"
 assert_rc 0
 assert_err_contains "2 scopes, 0 findings, 0 errors"
 run "$PGFLEET" --repo "$SRCROOT" hash --check

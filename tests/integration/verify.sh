@@ -62,8 +62,14 @@ assert_err_contains "pinned mode needs a full 40-hex commit id"
 pg --repo "$r" verify --pinned --commit "${head:0:12}"
 assert_rc 2
 pg --repo "$r" verify --pinned --commit "$head"
+assert_rc 2
+assert_err_contains "--pinned needs --policy and --trust"
+d=$(tmpdir_new)
+printf '{"require_signed_commit": false, "min_approvals": 0}\n' >"$d/policy.json"
+printf '# nobody: nothing is required by this policy\n' >"$d/allowed_signers"
+pg --repo "$r" verify --pinned --commit "$head" --policy "$d/policy.json" --trust "$d/allowed_signers"
 assert_rc 0
-pg --repo "$r" verify --pinned --commit 0123456789012345678901234567890123456789
+pg --repo "$r" verify --pinned --commit 0123456789012345678901234567890123456789 --policy "$d/policy.json" --trust "$d/allowed_signers"
 assert_rc 2
 assert_err_contains "commit 0123456789012345678901234567890123456789 not found"
 pg --repo "$r" verify --commit no-such-branch

@@ -174,3 +174,25 @@ has_table() {
 sha_of() {
 	sha256sum "${1:?usage: sha_of FILE}" | cut -c1-64
 }
+
+# Independent test cases: a failing assertion (which exits its shell) ends
+# only that case, so later cases still run; the file still fails at the end.
+#   t_leaf NAME FUNC [ARGS...]   run FUNC as test case NAME in a subshell; nothing
+#                                it sets is kept (no cleanup_add inside)
+#   t_leaf_finish                t_finish, then exit 1 if a t_leaf case failed
+T_LEAF_FAILED=0
+t_leaf() {
+	local name=${1:?usage: t_leaf NAME FUNC [ARGS...]}
+	shift
+	t_begin "$name"
+	if ! ("$@"); then
+		T_LEAF_FAILED=1
+	fi
+}
+
+t_leaf_finish() {
+	t_finish
+	if ((T_LEAF_FAILED)); then
+		exit 1
+	fi
+}

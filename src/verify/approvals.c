@@ -1,0 +1,194 @@
+#include "pgfleet/approvals.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgfleet/common.h"
+
+#define MAX_APPROVERS 64
+
+char *pgf_approval_message(const char *scope, const char *file, const char *sha256)
+{
+	return pgf_asprintf("pgfleet approval v1\nscope %s\nfile %s\nsha256 %s\n", scope, file, sha256);
+}
+
+/* Checks one signature file; *who is the trusted principal, or the reason
+ * goes to why. */
+static int check_signature(const char **who, pgf_sshsig **sig_out, const char *armored, size_t len, const char *msg,
+                           const char *ns, const pgf_allowed_signers *trust, int64_t now, char **why)
+{
+	pgf_error *e = NULL;
+	pgf_sshsig *sig = NULL;
+	int rc = pgf_sshsig_parse(&sig, armored, len, &e);
+	if (rc == 0)
+		rc = pgf_sshsig_verify(sig, msg, strlen(msg), ns, &e);
+	if (rc == 0)
+		rc = pgf_allowed_signers_find(who, trust, sig, ns, now, NULL, &e);
+	if (rc != 0) {
+		*why = pgf_strdup(e ? e->message : "invalid signature");
+		pgf_sshsig_free(sig);
+		sig = NULL;
+	}
+	pgf_error_free(e);
+	*sig_out = sig;
+	return rc;
+}
+
+typedef struct file_approvals {
+	const char *file;
+	const char *sha256;
+	const char *version;
+	const char *who[MAX_APPROVERS];
+	size_t nwho;
+	pgf_buf why;
+	pgf_sshsig *sigs[MAX_APPROVERS]; /* keep the principals' storage alive */
+} file_approvals;
+
+static file_approvals *find_file(file_approvals *fa, size_t n, const char *signame, const char **approver)
+{
+	/* <file>.sql.<approver>.sig: the file name ends at the first ".sql." */
+	const char *cut = strstr(signame, ".sql.");
+	if (cut == NULL || !pgf_str_has_suffix(signame, ".sig"))
+		return NULL;
+	size_t flen = (size_t)(cut - signame) + 4;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(fa[i].file) == flen && strncmp(fa[i].file, signame, flen) == 0) {
+			*approver = cut + 5;
+			return &fa[i];
+		}
+	return NULL;
+}
+
+int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source *src, const pgf_migration_set *set,
+                         const pgf_policy *policy, const pgf_allowed_signers *trust, int64_t now, pgf_error **err)
+{
+	size_t n = 0;
+	file_approvals *fa = pgf_calloc(set->count * 2 + 1, sizeof(file_approvals));
+	for (size_t i = 0; i < set->count; i++) {
+		const pgf_migration *m = &set->items[i];
+		fa[n++] = (file_approvals){ .file = m->file, .sha256 = m->sha256, .version = m->version };
+		if (m->down_file != NULL)
+			fa[n++] = (file_approvals){ .file = m->down_file, .sha256 = m->down_sha256, .version = m->version };
+	}
+
+	char *dir = pgf_asprintf("%s/%s", set->folder, PGF_APPROVALS_DIR);
+	pgf_entry_list list = { NULL, 0 };
+	pgf_error *le = NULL;
+	int rc = 0;
+	if (pgf_source_list(src, dir, &list, &le) != 0) {
+		if (le->code != PGF_ERR_NOTFOUND) {
+			pgf_error_append(err, le);
+			le = NULL;
+			rc = -1;
+		}
+		pgf_error_free(le);
+	}
+	pgf_buf text = PGF_BUF_INIT;
+	for (size_t i = 0; rc == 0 && i < list.count; i++) {
+		const pgf_entry *e = &list.items[i];
+		char *path = pgf_asprintf("%s/%s", dir, e->name);
+		const char *approver = NULL;
+		file_approvals *f = e->kind == PGF_ENTRY_FILE ? find_file(fa, n, e->name, &approver) : NULL;
+		if (f == NULL) {
+			pgf_findings_add(findings, path, "not an approval of a migration file at this commit "
+			                                 "(expected <file>.sql.<approver>.sig)");
+			free(path);
+			continue;
+		}
+		pgf_error *re = NULL;
+		if (pgf_source_read_entry(src, dir, e, PGF_SSHSIG_MAX_ARMOR, &text, &re) != 0) {
+			pgf_buf_printf(&f->why, "; %s: %s", e->name, re->message);
+			pgf_error_free(re);
+			free(path);
+			continue;
+		}
+		char *msg = pgf_approval_message(set->scope, f->file, f->sha256);
+		const char *who = NULL;
+		pgf_sshsig *sig = NULL;
+		char *why = NULL;
+		if (check_signature(&who, &sig, text.ptr, text.len, msg, PGF_APPROVAL_NAMESPACE, trust, now, &why) != 0) {
+			pgf_buf_printf(&f->why, "; %s: %s", e->name, why);
+			free(why);
+		} else {
+			bool seen = false;
+			for (size_t k = 0; k < f->nwho; k++)
+				seen = seen || strcmp(f->who[k], who) == 0;
+			if (!seen && f->nwho < MAX_APPROVERS) {
+				f->sigs[f->nwho] = sig;
+				f->who[f->nwho++] = who;
+				sig = NULL;
+			}
+		}
+		pgf_sshsig_free(sig);
+		free(msg);
+		free(path);
+	}
+	pgf_buf_free(&text);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		file_approvals *f = &fa[i];
+		int needed = pgf_policy_approvals_needed(policy, set->scope, f->version);
+		char *path = pgf_asprintf("%s/%s", set->folder, f->file);
+		pgf_buf names = PGF_BUF_INIT;
+		for (size_t k = 0; k < f->nwho; k++)
+			pgf_buf_printf(&names, "%s%s", k ? ", " : "", f->who[k]);
+		if ((size_t)needed > f->nwho)
+			pgf_findings_add(findings, path, "%zu of %d approvals%s%s%s%s", f->nwho, needed,
+			                 f->nwho ? " (by " : "", f->nwho ? names.ptr : "", f->nwho ? ")" : "",
+			                 f->why.ptr ? f->why.ptr : "");
+		else if (needed > 0)
+			pgf_findings_add(info, path, "approved by %s", names.ptr);
+		pgf_buf_free(&names);
+		free(path);
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < fa[i].nwho; k++)
+			pgf_sshsig_free(fa[i].sigs[k]);
+		pgf_buf_free(&fa[i].why);
+	}
+	free(fa);
+	pgf_entry_list_free(&list);
+	free(dir);
+	return rc;
+}
+
+int pgf_verify_commit_signature(pgf_findings *findings, pgf_findings *info, pgf_source *src,
+                                const pgf_allowed_signers *trust, int64_t now, pgf_error **err)
+{
+	pgf_commit_info ci;
+	if (pgf_source_commit_info(src, NULL, &ci, err) != 0)
+		return -1;
+	char *what = pgf_asprintf("commit %s", ci.id);
+	if (ci.signature == NULL) {
+		pgf_findings_add(findings, what, "not signed (the policy requires a signed commit)");
+	} else if (strncmp(ci.signature, "-----BEGIN SSH SIGNATURE-----", 29) != 0) {
+		pgf_findings_add(findings, what, "unsupported signature type (%s): pgfleet verifies SSH signatures "
+		                                 "(git config gpg.format ssh)",
+		                 strncmp(ci.signature, "-----BEGIN PGP", 14) == 0 ? "OpenPGP" : "not SSH, e.g. X.509");
+	} else {
+		const char *who = NULL;
+		pgf_sshsig *sig = NULL;
+		char *why = NULL;
+		/* the signed bytes are not NUL-terminated text in general */
+		pgf_error *e = NULL;
+		int rc = pgf_sshsig_parse(&sig, ci.signature, strlen(ci.signature), &e);
+		if (rc == 0)
+			rc = pgf_sshsig_verify(sig, ci.signed_data, ci.signed_len, PGF_GIT_NAMESPACE, &e);
+		if (rc == 0)
+			rc = pgf_allowed_signers_find(&who, trust, sig, PGF_GIT_NAMESPACE, now, NULL, &e);
+		if (rc != 0) {
+			why = pgf_strdup(e ? e->message : "invalid signature");
+			pgf_findings_add(findings, what, "signature not accepted: %s", why);
+			free(why);
+		} else {
+			char fp[PGF_FINGERPRINT_LEN];
+			pgf_sshsig_fingerprint(sig, fp);
+			pgf_findings_add(info, what, "signed by %s (%s)", who, fp);
+		}
+		pgf_error_free(e);
+		pgf_sshsig_free(sig);
+	}
+	free(what);
+	pgf_commit_info_free(&ci);
+	return 0;
+}
