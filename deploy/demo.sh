@@ -38,7 +38,12 @@ pgc_start
 cleanup_add pgc_stop
 for db in demo_master demo_acme demo_globex demo_initech; do pgc_createdb "$db"; done
 master=$(pgc_conninfo demo_master)
-"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --scope master
+# the reconciler's ledger key (a throwaway one; in a pipeline it comes from a secret)
+keydir=$(mktemp -d)
+cleanup_add "rm -rf '$keydir'"
+ssh-keygen -q -t ed25519 -N '' -C pgfleet-demo-reconciler -f "$keydir/reconciler"
+key=$keydir/reconciler
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --key "$key" --scope master
 pgc_psql -d demo_master <<SQL
 INSERT INTO tenants (slug, name, database_url) VALUES
   ('acme', 'Acme Oil', '$(pgc_url demo_acme)'),
@@ -52,10 +57,10 @@ step "plan: what would be applied where (changes nothing)"
 "$pgfleet" --repo "$root" --commit "$head" --master "$master" plan
 
 step "reconcile the fleet at $head"
-"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --jobs 4
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --key "$key" --jobs 4
 
 step "reconcile again: nothing to do"
-"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --jobs 4
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" reconcile --key "$key" --jobs 4
 
 step "status"
 "$pgfleet" --repo "$root" --commit "$head" --master "$master" status

@@ -1,7 +1,8 @@
 /* The engine's events: the seam the audit ledger plugs into.
  *
  * The engine calls the sink from one thread at a time (it serializes calls),
- * in this order per target: TARGET_START, then per version BEFORE and then
+ * in this order per target: TARGET_START, TARGET_STATE per scope (mutating
+ * commands), then per version BEFORE and then
  * APPLIED or FAILED, then TARGET_FINISH; RUN_START first and RUN_FINISH last.
  * A sink that fails BEFORE stops that version from running (the target
  * fails); the entry id it returns is stored with the applied row. */
@@ -12,9 +13,13 @@
 
 #include "pgfleet/error.h"
 
+struct pgf_applied_list;
+struct pgf_pg;
+
 typedef enum pgf_event_kind {
 	PGF_EVENT_RUN_START,
 	PGF_EVENT_TARGET_START,
+	PGF_EVENT_TARGET_STATE,   /* a scope's recorded rows, read under the target's lock */
 	PGF_EVENT_VERSION_BEFORE,
 	PGF_EVENT_VERSION_APPLIED,
 	PGF_EVENT_VERSION_FAILED,
@@ -33,8 +38,14 @@ typedef struct pgf_event {
 	const char *file;
 	const char *sha256;
 	const char *outcome;    /* TARGET_FINISH / RUN_FINISH: a summary word */
+	const char *reason;     /* TARGET_FINISH when skipped */
 	const pgf_error *error; /* VERSION_FAILED */
 	double seconds;
+	const struct pgf_applied_list *state; /* TARGET_STATE */
+	struct pgf_pg *master;  /* the master connection, idle during the call */
+	const char *verified;   /* RUN_START: "pinned" when the commit passed verify, else "no" */
+	const size_t *counts;   /* RUN_FINISH: per outcome (engine.h's pgf_outcome order) */
+	int64_t entry;          /* APPLIED/FAILED: the entry id BEFORE returned (-1: none) */
 } pgf_event;
 
 typedef struct pgf_event_sink {

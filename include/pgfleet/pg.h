@@ -43,6 +43,12 @@ int pgf_pg_query(pgf_pg *c, pgf_pg_result **out, const char *sql, int nparams, c
 int pgf_pg_exec_script(pgf_pg *c, const char *sql, size_t len, const char *label, long line_shift,
                        pgf_error **err);
 
+/* Runs a simple query (several statements allowed) and returns the rows of
+ * its last statement that returned rows (NULL when none did). */
+int pgf_pg_query_simple(pgf_pg *c, pgf_pg_result **out, const char *sql, pgf_error **err);
+/* A quoted SQL string literal, escaped for this connection. Caller frees. */
+char *pgf_pg_quote_literal(pgf_pg *c, const char *s, size_t len);
+
 size_t pgf_pg_result_rows(const pgf_pg_result *r);
 /* NULL for SQL NULL. Borrowed from the result. */
 const char *pgf_pg_result_value(const pgf_pg_result *r, size_t row, size_t col);

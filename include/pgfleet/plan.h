@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pgfleet/migration.h"
 
@@ -16,6 +17,7 @@ typedef struct pgf_applied {
 	char *status;          /* "applied", "partial" (no-transaction file stopped half way), "baselined" */
 	int statements_done;   /* partial rows: statements that took effect */
 	char *applied_at;
+	int64_t ledger_entry;  /* the ledger entry that announced it, -1: none */
 } pgf_applied;
 
 typedef struct pgf_applied_list {

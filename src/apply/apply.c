@@ -101,7 +101,7 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 	/* One round trip: the schema version and the rows (meta always has a row). */
 	int rc = pgf_pg_query(c, &r,
 	                      "SELECT m.value, a.version, a.name, a.sha256, a.status, a.statements_done, "
-	                      "a.applied_at::text FROM pgfleet.meta m LEFT JOIN pgfleet.applied_migrations a "
+	                      "a.applied_at::text, a.ledger_entry FROM pgfleet.meta m LEFT JOIN pgfleet.applied_migrations a "
 	                      "ON a.scope = $1 WHERE m.key = 'schema_version'",
 	                      1, params, &e);
 	if (rc != 0) {
@@ -129,6 +129,8 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 		const char *done = pgf_pg_result_value(r, i, 5);
 		pgf_applied_list_add(out, version, pgf_pg_result_value(r, i, 2), pgf_pg_result_value(r, i, 3),
 		                     pgf_pg_result_value(r, i, 4), done ? atoi(done) : 0, pgf_pg_result_value(r, i, 6));
+		const char *entry = pgf_pg_result_value(r, i, 7);
+		out->items[out->count - 1].ledger_entry = entry ? atoll(entry) : -1;
 	}
 	pgf_pg_result_free(r);
 	return 0;

@@ -38,6 +38,10 @@ typedef struct pgf_cli {
 	const char *as;
 	const char *file;       /* approve: the positional argument */
 	bool commit_given;
+	bool no_ledger;
+	bool with_state;
+	const char *checkpoint;
+	long long since_seq;
 	const char *to;
 	int jobs;
 	bool allow_unknown;

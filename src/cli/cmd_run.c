@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "pgfleet/common.h"
 #include "pgfleet/engine.h"
+#include "pgfleet/ledger.h"
 #include "pgfleet/log.h"
 #include "pgfleet/pg.h"
 #include "pgfleet/verify.h"
@@ -224,9 +225,36 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		return pgf_cli_fail(err);
 	}
 
+	bool writes = mode == PGF_MODE_RECONCILE || mode == PGF_MODE_ROLLBACK || mode == PGF_MODE_ADOPT;
+	pgf_ledger *ledger = NULL;
+	if (writes && cli->no_ledger) {
+		if (cli->pinned) {
+			pgf_trust_root_close(&tr);
+			return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "--pinned writes the ledger: drop --no-ledger"),
+			                     err));
+		}
+		pgf_log_warn("--no-ledger: this run is not recorded in pgfleet.ledger");
+	} else if (writes) {
+		if (cli->key == NULL) {
+			pgf_trust_root_close(&tr);
+			pgf_error_set(&err, PGF_ERR_USAGE, "%s writes a signed ledger: pass --key FILE (an Ed25519 key)",
+			              cli->command);
+			pgf_error_hint(&err, "--no-ledger runs without one, for local development");
+			return pgf_cli_fail(err);
+		}
+		if (pgf_ledger_new(&ledger, cli->key, &err) != 0) {
+			pgf_trust_root_close(&tr);
+			return pgf_cli_fail(err);
+		}
+		opts.sink.emit = pgf_ledger_emit;
+		opts.sink.ctx = ledger;
+	}
+	opts.verified = cli->pinned;
+
 	pgf_repo_ctx ctx;
 	if (pgf_repo_ctx_open(&ctx, cli, false, &err) != 0) {
 		pgf_trust_root_close(&tr);
+		pgf_ledger_free(ledger);
 		return pgf_cli_fail(err);
 	}
 	/* Pipeline mode: the commit must pass verify before any database is
@@ -244,6 +272,7 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		if (vrc != 0 || nfind > 0) {
 			pgf_trust_root_close(&tr);
 			pgf_repo_ctx_close(&ctx);
+			pgf_ledger_free(ledger);
 			if (vrc != 0)
 				return pgf_cli_fail(err);
 			pgf_log_info("%s refused: the commit does not pass verify (%zu findings); no database was touched",
@@ -290,6 +319,7 @@ static int run(pgf_cli *cli, pgf_mode mode)
 	pgf_cli_end(cli, started, counts, rc);
 	pgf_run_report_free(&report);
 	pgf_repo_ctx_close(&ctx);
+	pgf_ledger_free(ledger);
 	return rc;
 }
 

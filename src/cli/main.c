@@ -11,10 +11,15 @@ static const char *const verify_opts[] = { "repo", "commit", "pinned", "scope", 
 
 static const char *const plan_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
 	                                 "trust", "allow-unknown", "json", "max-file-size", "since", NULL };
+static const char *const reconcile_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
+	                                      "policy", "trust", "allow-unknown", "json", "max-file-size", "since",
+	                                      "key", "no-ledger", NULL };
 static const char *const rollback_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
-	                                     "policy", "trust", "to", "json", "max-file-size", "since", NULL };
+	                                     "policy", "trust", "to", "json", "max-file-size", "since", "key",
+	                                     "no-ledger", NULL };
 static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
-	                                  "trust", "from-drizzle", "json", "max-file-size", "since", NULL };
+	                                  "trust", "from-drizzle", "json", "max-file-size", "since", "key",
+	                                  "no-ledger", NULL };
 
 static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 
@@ -28,7 +33,8 @@ static const pgf_command commands[] = {
 	{ "plan", "what reconcile would apply where; changes nothing", "plan [--scope NAME] [--tenant SLUG] [--json]",
 	  plan_opts, pgf_cmd_plan },
 	{ "reconcile", "apply the difference to master and every tenant",
-	  "reconcile [--commit SHA --pinned] [--master CONNINFO] [--jobs N] [--tenant SLUG] [--scope NAME]", plan_opts,
+	  "reconcile --key FILE [--commit SHA --pinned] [--master CONNINFO] [--jobs N] [--tenant SLUG] [--scope NAME]",
+	  reconcile_opts,
 	  pgf_cmd_reconcile },
 	{ "status", "each database's version, last applied, pending count, last failure",
 	  "status [--tenant SLUG] [--json]", plan_opts, pgf_cmd_status },

@@ -32,6 +32,9 @@ static const opt_def options[] = {
 	{ "trust", 0, "FILE", "allowed_signers: who may sign commits and approvals" },
 	{ "key", 0, "FILE", "approve: sign with this key (through ssh-keygen)" },
 	{ "as", 0, "NAME", "approve: the approver, in the signature's file name" },
+	{ "no-ledger", 0, NULL, "write no ledger entries (local development; refused with --pinned)" },
+	{ "checkpoint", 0, "FILE", "ledger verify: a saved checkpoint that must be a prefix of the ledger" },
+	{ "with-state", 0, NULL, "ledger verify: also check every database's applied_migrations" },
 	{ "allow-unknown", 0, NULL, "proceed where a database has versions the commit does not" },
 	{ "to", 0, "VERSION", "rollback: the version to go back to (0: everything)" },
 	{ "from-drizzle", 0, NULL, "adopt: baseline from drizzle.__drizzle_migrations" },
@@ -121,6 +124,12 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		cli->trust = value;
 	else if (strcmp(n, "key") == 0)
 		cli->key = value;
+	else if (strcmp(n, "no-ledger") == 0)
+		cli->no_ledger = true;
+	else if (strcmp(n, "with-state") == 0)
+		cli->with_state = true;
+	else if (strcmp(n, "checkpoint") == 0)
+		cli->checkpoint = value;
 	else if (strcmp(n, "as") == 0)
 		cli->as = value;
 	else if (strcmp(n, "to") == 0) {

@@ -28,6 +28,7 @@ typedef struct set_cache {
 
 typedef struct engine {
 	pgf_source *src;
+	pgf_pg *master;
 	const pgf_run_opts *opts;
 	const char *commit;
 	set_cache *sets;
@@ -67,6 +68,7 @@ static int emit(engine *e, pgf_event *ev, int64_t *entry, pgf_error **err)
 		return 0;
 	ev->command = e->opts->command;
 	ev->commit = e->commit;
+	ev->master = e->master;
 	pthread_mutex_lock(&e->event_lock);
 	int rc = e->opts->sink.emit(e->opts->sink.ctx, ev, entry, err);
 	pthread_mutex_unlock(&e->event_lock);
@@ -155,10 +157,23 @@ static int run_version(engine *e, set_cache *sc, size_t index, bool down, int re
 	ev.kind = rc == 0 ? PGF_EVENT_VERSION_APPLIED : PGF_EVENT_VERSION_FAILED;
 	ev.error = sr->err;
 	ev.seconds = pgf_now() - t0;
+	ev.entry = actx->ledger_entry;
 	emit(e, &ev, NULL, NULL);
 	if (rc != 0)
 		sr->outcome = PGF_OUTCOME_FAILED;
 	return rc;
+}
+
+/* The recorded rows, for the ledger's crash recovery (under the lock). */
+static int emit_state(engine *e, const char *target, const char *scope, const pgf_applied_list *state,
+                      pgf_scope_report *sr)
+{
+	pgf_event ev = { .kind = PGF_EVENT_TARGET_STATE, .target = target, .scope = scope, .state = state };
+	if (emit(e, &ev, NULL, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
+		return -1;
+	}
+	return 0;
 }
 
 static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
@@ -173,6 +188,10 @@ static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc,
 	}
 	if (!exists && apply && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
+		pgf_applied_list_free(&state);
+		return;
+	}
+	if (apply && emit_state(e, target, set->scope, &state, sr) != 0) {
 		pgf_applied_list_free(&state);
 		return;
 	}
@@ -253,6 +272,10 @@ static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cach
 	bool exists = false;
 	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
+		return;
+	}
+	if (emit_state(e, target, set->scope, &state, sr) != 0) {
+		pgf_applied_list_free(&state);
 		return;
 	}
 	/* Everything above the target version, newest first; all checked before
@@ -346,9 +369,11 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 	}
 	pgf_applied_list state;
 	bool exists = false;
-	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0) {
+	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0 ||
+	    emit_state(e, target, set->scope, &state, sr) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		pgf_pg_result_free(r);
+		pgf_applied_list_free(&state);
 		return;
 	}
 	size_t n = pgf_pg_result_rows(r);
@@ -407,6 +432,7 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 				break;
 			}
 			ev.kind = PGF_EVENT_VERSION_APPLIED;
+			ev.entry = actx.ledger_entry;
 			emit(e, &ev, NULL, NULL);
 			sr->done++;
 			pgf_buf_printf(&files, "%s%s", files.len ? " " : "", todo[i]->file);
@@ -457,6 +483,10 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 			if (busy > 0)
 				pgf_error_set(&err, PGF_ERR_DB, "busy: another reconciler holds pgfleet's lock on %s", t->where);
 			all_scopes(t, busy > 0 ? PGF_OUTCOME_BUSY : PGF_OUTCOME_FAILED, err);
+			pgf_event ev = { .kind = PGF_EVENT_TARGET_FINISH, .target = t->name,
+				         .outcome = pgf_outcome_name(busy > 0 ? PGF_OUTCOME_BUSY : PGF_OUTCOME_FAILED),
+				         .error = err };
+			emit(e, &ev, NULL, NULL);
 			pgf_error_free(err);
 			t->seconds = pgf_now() - t0;
 			finish_target(e, t);
@@ -494,6 +524,8 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 			if (t->scopes[i].outcome > worst)
 				worst = t->scopes[i].outcome;
 		ev.outcome = pgf_outcome_name(worst);
+		for (size_t i = 0; i < t->nscopes && ev.error == NULL; i++)
+			ev.error = t->scopes[i].err;
 		emit(e, &ev, NULL, NULL);
 		if (master)
 			pgf_pg_exec(conn, "SELECT pg_advisory_unlock(" "1885824628, 1" ")", NULL);
@@ -540,6 +572,11 @@ static void *worker(void *arg)
 		double t0 = pgf_now();
 		if (pgf_pg_connect(&conn, tn->conninfo, connect_timeout_s(e), &err) != 0) {
 			all_scopes(t, PGF_OUTCOME_FAILED, err);
+			if (mutating(e)) {
+				pgf_event ev = { .kind = PGF_EVENT_TARGET_FINISH, .target = t->name, .outcome = "unreachable",
+					         .error = err };
+				emit(e, &ev, NULL, NULL);
+			}
 			pgf_error_free(err);
 			t->seconds = pgf_now() - t0;
 			finish_target(e, t);
@@ -642,6 +679,11 @@ static int queue_tenants(engine *e, pgf_error **err)
 		if (tn->deleted || strcmp(tn->type, "POSTGRESQL") != 0) {
 			t->skip_reason = tn->deleted ? pgf_strdup("deleted") : pgf_asprintf("database_type %s", tn->type);
 			all_scopes(t, PGF_OUTCOME_SKIPPED, NULL);
+			if (mutating(e)) {
+				pgf_event ev = { .kind = PGF_EVENT_TARGET_FINISH, .target = t->name, .outcome = "skipped",
+					         .reason = t->skip_reason };
+				emit(e, &ev, NULL, NULL);
+			}
 			finish_target(e, t);
 			continue;
 		}
@@ -662,6 +704,7 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 	pthread_mutex_init(&e.report_lock, NULL);
 	pgf_pg *master = NULL;
 	int rc = -1;
+	bool started = false; /* RUN_START emitted, RUN_FINISH not yet */
 
 	if (load_sets(&e, cfg, scopes, nscopes, err) != 0)
 		goto done;
@@ -674,10 +717,12 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 		pgf_error_hint(err, "--master or MASTER_DATABASE_URL");
 		goto done;
 	}
+	e.master = master;
 
-	pgf_event ev = { .kind = PGF_EVENT_RUN_START };
+	pgf_event ev = { .kind = PGF_EVENT_RUN_START, .verified = opts->verified ? "pinned" : "no" };
 	if (mutating(&e) && emit(&e, &ev, NULL, err) != 0)
 		goto done;
+	started = mutating(&e);
 
 	bool want_master = has_target(&e, PGF_TARGET_MASTER) && opts->ntenants == 0;
 	bool want_tenants = has_target(&e, PGF_TARGET_TENANTS);
@@ -698,26 +743,32 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 		if ((size_t)jobs > e.nqueue)
 			jobs = (int)(e.nqueue ? e.nqueue : 1);
 		pthread_t *threads = pgf_calloc((size_t)jobs, sizeof(pthread_t));
-		int started = 0;
-		for (; started < jobs; started++)
-			if (pthread_create(&threads[started], NULL, worker, &e) != 0)
+		int nthreads = 0;
+		for (; nthreads < jobs; nthreads++)
+			if (pthread_create(&threads[nthreads], NULL, worker, &e) != 0)
 				break;
-		if (started == 0)
+		if (nthreads == 0)
 			worker(&e); /* no thread could start: run here */
-		for (int i = 0; i < started; i++)
+		for (int i = 0; i < nthreads; i++)
 			pthread_join(threads[i], NULL);
 		free(threads);
 	}
 	out->seconds = pgf_now() - t0;
-	ev = (pgf_event){ .kind = PGF_EVENT_RUN_FINISH, .seconds = out->seconds,
+	ev = (pgf_event){ .kind = PGF_EVENT_RUN_FINISH, .seconds = out->seconds, .counts = out->by_outcome,
 		          .outcome = out->by_outcome[PGF_OUTCOME_FAILED] || out->by_outcome[PGF_OUTCOME_REFUSED] ||
 		                                     out->by_outcome[PGF_OUTCOME_BUSY]
 		                             ? "incomplete"
 		                             : "converged" };
-	if (mutating(&e))
-		emit(&e, &ev, NULL, NULL);
+	if (mutating(&e) && emit(&e, &ev, NULL, err) != 0)
+		goto done;
 	rc = 0;
+	started = false;
 done:
+	if (started) {
+		/* the run stopped early: say so, and write what is batched */
+		ev = (pgf_event){ .kind = PGF_EVENT_RUN_FINISH, .outcome = "aborted", .counts = out->by_outcome };
+		emit(&e, &ev, NULL, NULL);
+	}
 	pgf_pg_close(master);
 	free(e.queue);
 	free(e.slots);

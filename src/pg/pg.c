@@ -164,7 +164,7 @@ static int result_error(pgf_pg *c, PGresult *res, const char *script, size_t len
 		pgf_error_set(err, PGF_ERR_DB, "%s: %s", sev, msg);
 	}
 	free(msg);
-	pgf_error *e = last_error(*err);
+	pgf_error *e = err != NULL ? last_error(*err) : NULL;
 	if (e == NULL)
 		return -1;
 	if (sqlstate != NULL)
@@ -237,6 +237,46 @@ int pgf_pg_query(pgf_pg *c, pgf_pg_result **out, const char *sql, int nparams, c
 	r->res = res;
 	*out = r;
 	return 0;
+}
+
+int pgf_pg_query_simple(pgf_pg *c, pgf_pg_result **out, const char *sql, pgf_error **err)
+{
+	*out = NULL;
+	if (!PQsendQuery(c->conn, sql))
+		return result_error(c, NULL, NULL, 0, NULL, 0, err);
+	int rc = 0;
+	PGresult *res, *rows = NULL;
+	while ((res = PQgetResult(c->conn)) != NULL) {
+		if (rc == 0 && !ok_status(PQresultStatus(res)))
+			rc = result_error(c, res, NULL, 0, NULL, 0, err);
+		if (rc == 0 && PQresultStatus(res) == PGRES_TUPLES_OK) {
+			PQclear(rows);
+			rows = res;
+		} else
+			PQclear(res);
+	}
+	if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD)
+		rc = result_error(c, NULL, NULL, 0, NULL, 0, err);
+	if (rc != 0 || rows == NULL) {
+		PQclear(rows);
+		return rc;
+	}
+	pgf_pg_result *r = pgf_calloc(1, sizeof(*r));
+	r->res = rows;
+	*out = r;
+	return 0;
+}
+
+char *pgf_pg_quote_literal(pgf_pg *c, const char *s, size_t len)
+{
+	char *q = PQescapeLiteral(c->conn, s, len);
+	if (q == NULL) {
+		/* only on invalid encoding or out of memory: never splice the raw text */
+		return pgf_strdup("NULL");
+	}
+	char *out = pgf_strdup(q);
+	PQfreemem(q);
+	return out;
 }
 
 size_t pgf_pg_result_rows(const pgf_pg_result *r)

@@ -16,6 +16,7 @@ void pgf_applied_list_add(pgf_applied_list *l, const char *version, const char *
 	a->status = pgf_strdup(status ? status : "applied");
 	a->statements_done = statements_done;
 	a->applied_at = pgf_strdup(applied_at ? applied_at : "");
+	a->ledger_entry = -1;
 }
 
 void pgf_applied_list_free(pgf_applied_list *l)

@@ -71,10 +71,10 @@ static int line_error(pgf_error **err, const char *label, size_t line, const cha
 	return -1;
 }
 
-/* A copy of at most 40 bytes of s for messages, control characters replaced. */
+/* A copy of at most 100 bytes of s for messages, control characters replaced. */
 static char *shown(const char *s, size_t n)
 {
-	size_t k = n > 40 ? 40 : n;
+	size_t k = n > 100 ? 100 : n;
 	char *out = pgf_malloc(k + 4);
 	for (size_t i = 0; i < k; i++)
 		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
@@ -438,10 +438,12 @@ int pgf_allowed_signers_find(const char **who, const pgf_allowed_signers *as, co
 			continue;
 		}
 		const char *name = principal != NULL ? principal : e->first_principal;
+		char *shown_name = shown(name, strlen(name));
 		if (e->namespaces != NULL && pgf_ssh_match_list(namespace, e->namespaces) != 1) {
 			if (reason == NULL)
 				reason = pgf_asprintf("%s:%zu: key %s of %s may not sign namespace \"%s\" (namespaces=\"%s\")",
-				                      as->label, e->line, fp, name, namespace, e->namespaces);
+				                      as->label, e->line, fp, shown_name, namespace, e->namespaces);
+			free(shown_name);
 			continue;
 		}
 		if (e->valid_after != 0 && when < e->valid_after) {
@@ -450,8 +452,9 @@ int pgf_allowed_signers_find(const char **who, const pgf_allowed_signers *as, co
 				format_time(t, e->valid_after);
 				format_time(w, when);
 				reason = pgf_asprintf("%s:%zu: key %s of %s is not valid yet at %s (valid-after %s)", as->label,
-				                      e->line, fp, name, w, t);
+				                      e->line, fp, shown_name, w, t);
 			}
+			free(shown_name);
 			continue;
 		}
 		if (e->valid_before != 0 && when > e->valid_before) {
@@ -460,10 +463,12 @@ int pgf_allowed_signers_find(const char **who, const pgf_allowed_signers *as, co
 				format_time(t, e->valid_before);
 				format_time(w, when);
 				reason = pgf_asprintf("%s:%zu: key %s of %s has expired at %s (valid-before %s)", as->label,
-				                      e->line, fp, name, w, t);
+				                      e->line, fp, shown_name, w, t);
 			}
+			free(shown_name);
 			continue;
 		}
+		free(shown_name);
 		free(reason);
 		*who = name;
 		return 0;
@@ -473,9 +478,13 @@ int pgf_allowed_signers_find(const char **who, const pgf_allowed_signers *as, co
 		free(reason);
 		return -1;
 	}
-	if (other_principal && principal != NULL)
-		return pgf_error_set(err, PGF_ERR_INPUT, "key %s is not trusted for principal \"%s\" in %s", fp, principal,
-		                     as->label);
+	if (other_principal && principal != NULL) {
+		/* principal may come from a commit: no control characters in the message */
+		char *p = shown(principal, strlen(principal));
+		pgf_error_set(err, PGF_ERR_INPUT, "key %s is not trusted for principal \"%s\" in %s", fp, p, as->label);
+		free(p);
+		return -1;
+	}
 	return pgf_error_set(err, PGF_ERR_INPUT, "key %s (%s) is not in %s", fp, pgf_sshsig_key_type(sig), as->label);
 }
 

@@ -226,8 +226,26 @@ static int load_openssh(pgf_signer *k, const unsigned char *d, size_t dlen, cons
 	return 0;
 }
 
+/* RFC 8410 section 7, the form `openssl genpkey -algorithm ed25519` writes:
+ * SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET
+ * STRING (32 bytes) } }. Read directly, so that no copy of the key is left
+ * unwiped in OpenSSL's ASN.1 decoder; other forms (with attributes or the
+ * public key) go through OpenSSL. */
+static const unsigned char pkcs8_ed25519_prefix[16] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+	                                                0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
+
 static int load_pkcs8(pgf_signer *k, const unsigned char *der, size_t derlen, const char *path, pgf_error **err)
 {
+	if (derlen == sizeof(pkcs8_ed25519_prefix) + 32 &&
+	    memcmp(der, pkcs8_ed25519_prefix, sizeof(pkcs8_ed25519_prefix)) == 0) {
+		k->pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "ED25519", NULL, der + sizeof(pkcs8_ed25519_prefix), 32);
+		unsigned char pk[32];
+		size_t n = sizeof(pk);
+		if (k->pkey == NULL || EVP_PKEY_get_raw_public_key(k->pkey, pk, &n) != 1 || n != 32)
+			return pgf_ssh_openssl_error(err, PGF_ERR_CONFIG, path);
+		make_blob(k, pk);
+		return 0;
+	}
 	const unsigned char *p = der;
 	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)derlen);
 	if (p8 == NULL) {

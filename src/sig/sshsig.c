@@ -74,7 +74,7 @@ int pgf_sshsig_parse_blob(pgf_sshsig **out, const unsigned char *blob, size_t le
 	if (strcmp(hashalg, "sha256") != 0 && strcmp(hashalg, "sha512") != 0) {
 		char shown[PGF_SSHSIG_MAX_HASHALG + 1];
 		size_t i = 0;
-		for (; hashalg[i] != '\0' && i < PGF_SSHSIG_MAX_HASHALG; i++)
+		for (; i < PGF_SSHSIG_MAX_HASHALG && hashalg[i] != '\0'; i++)
 			shown[i] = hashalg[i] >= 0x20 && hashalg[i] < 0x7f ? hashalg[i] : '?';
 		shown[i] = '\0';
 		pgf_error_set(err, PGF_ERR_INPUT, "%s: unsupported hash algorithm \"%s\" (sha256 or sha512)", WHAT, shown);

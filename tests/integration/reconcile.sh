@@ -304,9 +304,9 @@ sqlx "$FLEET_MASTER_DB" "UPDATE tenants SET deleted_at = now() WHERE slug IN ('o
 t_done
 
 t_begin "master unreachable exits 3; no master exits 2; MASTER_DATABASE_URL works"
-run "$PGFLEET" --repo "$R" --master "host=127.0.0.1 port=1 dbname=x connect_timeout=2" reconcile
+run "$PGFLEET" --repo "$R" --master "host=127.0.0.1 port=1 dbname=x connect_timeout=2" reconcile --key "$FLEET_KEY"
 assert_rc 3
-run "$PGFLEET" --repo "$R" --master "postgresql://pgfleet:m4sterpw@127.0.0.1:1/x?connect_timeout=2" reconcile --json
+run "$PGFLEET" --repo "$R" --master "postgresql://pgfleet:m4sterpw@127.0.0.1:1/x?connect_timeout=2" reconcile --key "$FLEET_KEY" --json
 assert_rc 3
 assert_out_not_contains m4sterpw
 assert_err_not_contains m4sterpw
@@ -318,7 +318,7 @@ assert_rc 2
 assert_err_contains "MASTER_DATABASE_URL"
 run env MASTER_DATABASE_URL= "$PGFLEET" --repo "$R" status
 assert_rc 2
-run env MASTER_DATABASE_URL="$(pgc_url "$FLEET_MASTER_DB")" "$PGFLEET" --repo "$R" reconcile --jobs 4
+run env MASTER_DATABASE_URL="$(pgc_url "$FLEET_MASTER_DB")" "$PGFLEET" --repo "$R" reconcile --key "$FLEET_KEY" --jobs 4
 assert_rc 0
 assert_out_contains "0 applied, 5 up to date"
 run env MASTER_DATABASE_URL="$(pgc_url "$FLEET_MASTER_DB")" "$PGFLEET" --repo "$R" status
@@ -388,7 +388,7 @@ empty_url() {
 	sqlx "$FLEET_MASTER_DB" "INSERT INTO tenants (slug, name, database_url) VALUES ('empty-url', 'Empty', ''), ('blank-url', 'Blank', '   ')"
 	local decoy problems=""
 	decoy=$(fleet_db decoy_default)
-	run env PGDATABASE="$decoy" "$PGFLEET" --repo "$R" --master "$FLEET_MASTER" reconcile --tenant empty-url --tenant blank-url
+	run env PGDATABASE="$decoy" "$PGFLEET" --repo "$R" --master "$FLEET_MASTER" reconcile --key "$FLEET_KEY" --tenant empty-url --tenant blank-url
 	[[ $RC == 1 ]] || problems+=$'\n#   exit '"$RC"', expected 1 (two tenants did not converge)'
 	[[ $OUT != *"empty-url tenant: applied"* && $OUT != *"blank-url tenant: applied"* ]] || problems+=$'\n#   reported as applied'
 	[[ $(applied "$decoy") == "" ]] || problems+=$'\n#   tenant migrations were applied to the default database (PGDATABASE): '"$(applied "$decoy")"

@@ -82,9 +82,9 @@ fleet_master_up
 cc=(c1 c2 c3 c4 c5)
 for s in "${cc[@]}"; do fleet_tenant "$s"; done
 outs=$(tmpdir_new)
-"$PGFLEET" --repo "$FLEET_REPO" --master "$FLEET_MASTER" reconcile --jobs 4 --policy "$policy/wait30s.json" >"$outs/a.out" 2>"$outs/a.err" &
+"$PGFLEET" --repo "$FLEET_REPO" --master "$FLEET_MASTER" reconcile --key "$FLEET_KEY" --jobs 4 --policy "$policy/wait30s.json" >"$outs/a.out" 2>"$outs/a.err" &
 pa=$!
-"$PGFLEET" --repo "$FLEET_REPO" --master "$FLEET_MASTER" reconcile --jobs 4 --policy "$policy/wait30s.json" >"$outs/b.out" 2>"$outs/b.err" &
+"$PGFLEET" --repo "$FLEET_REPO" --master "$FLEET_MASTER" reconcile --key "$FLEET_KEY" --jobs 4 --policy "$policy/wait30s.json" >"$outs/b.out" 2>"$outs/b.err" &
 pb=$!
 ra=0 rb=0
 wait "$pa" || ra=$?

@@ -70,6 +70,7 @@ fleet_init() {
 		export PGUSER=$FLEET_ROLE
 	fi
 	cleanup_add _fleet_dropall
+	fleet_key
 }
 
 fleet_db() {
@@ -109,8 +110,23 @@ fleet_commit() {
 	repo_commit "$FLEET_REPO" "${1:?usage: fleet_commit MSG}"
 }
 
+# The reconciler's ledger key (commands that write need one): made once per
+# test file with ssh-keygen, mode 0600 as ssh wants.
+fleet_key() {
+	if [[ -z ${FLEET_KEY:-} ]]; then
+		FLEET_KEY=$(tmpdir_new)/ledger_key
+		ssh-keygen -q -t ed25519 -N '' -C pgfleet-test-reconciler -f "$FLEET_KEY"
+	fi
+}
+
 pgf() {
-	run "$PGFLEET" --repo "$FLEET_REPO" --master "$FLEET_MASTER" "$@"
+	case ${1:-} in
+	reconcile | rollback | adopt)
+		fleet_key
+		run "$PGFLEET" --repo "$FLEET_REPO" --master "$FLEET_MASTER" "$1" --key "$FLEET_KEY" "${@:2}"
+		;;
+	*) run "$PGFLEET" --repo "$FLEET_REPO" --master "$FLEET_MASTER" "$@" ;;
+	esac
 }
 
 fleet_master_up() {

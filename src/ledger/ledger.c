@@ -1,0 +1,364 @@
+/* The audit ledger: writing (an event sink), verifying, exporting,
+ * checkpoints.
+ *
+ * Appends serialize on pgfleet.ledger_head, locked with SELECT ... FOR
+ * UPDATE at READ COMMITTED: every writer reads the newest head, so
+ * concurrent reconcilers extend one linear chain. */
+#include "pgfleet/ledger.h"
+
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pgfleet/common.h"
+#include "pgfleet/digest.h"
+#include "pgfleet/plan.h"
+#include "pgfleet_config.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define BATCH 64
+
+static const char schema_sql[] =
+	"BEGIN;\n"
+	"SELECT pg_advisory_xact_lock(1885824628, 2);\n"
+	"CREATE SCHEMA IF NOT EXISTS pgfleet;\n"
+	"CREATE TABLE IF NOT EXISTS pgfleet.ledger (\n"
+	"  seq bigint PRIMARY KEY CHECK (seq > 0),\n"
+	"  body text NOT NULL,\n"
+	"  prev_hash text NOT NULL,\n"
+	"  hash text NOT NULL,\n"
+	"  signature text NOT NULL,\n"
+	"  key_fingerprint text NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS pgfleet.ledger_head (\n"
+	"  one boolean PRIMARY KEY DEFAULT true CHECK (one),\n"
+	"  seq bigint NOT NULL,\n"
+	"  hash text NOT NULL);\n"
+	"INSERT INTO pgfleet.ledger_head VALUES (true, 0, '" ZERO_HASH "') ON CONFLICT DO NOTHING;\n"
+	/* intents without a result yet: derivable from the ledger, kept for
+	 * cheap crash recovery (ledger verify --with-state cross-checks it) */
+	"CREATE TABLE IF NOT EXISTS pgfleet.ledger_open_intents (\n"
+	"  seq bigint PRIMARY KEY,\n"
+	"  target text NOT NULL,\n"
+	"  scope text NOT NULL,\n"
+	"  version text NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS pgfleet.ledger_meta (key text PRIMARY KEY, value text NOT NULL);\n"
+	"INSERT INTO pgfleet.ledger_meta VALUES ('ledger_version', '1') ON CONFLICT DO NOTHING;\n"
+	"CREATE OR REPLACE FUNCTION pgfleet.ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+	"BEGIN RAISE EXCEPTION 'pgfleet.ledger is append-only' USING ERRCODE = 'insufficient_privilege'; END\n"
+	"$f$;\n"
+	"DROP TRIGGER IF EXISTS ledger_no_update ON pgfleet.ledger;\n"
+	"CREATE TRIGGER ledger_no_update BEFORE UPDATE OR DELETE ON pgfleet.ledger\n"
+	"  FOR EACH ROW EXECUTE FUNCTION pgfleet.ledger_append_only();\n"
+	"DROP TRIGGER IF EXISTS ledger_no_truncate ON pgfleet.ledger;\n"
+	"CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON pgfleet.ledger\n"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION pgfleet.ledger_append_only();\n"
+	"COMMIT;";
+
+int pgf_ledger_ensure(pgf_pg *master, pgf_error **err)
+{
+	pgf_pg_result *r = NULL;
+	/* steady state: one query */
+	if (pgf_pg_query(master, &r, "SELECT value FROM pgfleet.ledger_meta WHERE key = 'ledger_version'", 0, NULL,
+	                 NULL) == 0) {
+		const char *v = pgf_pg_result_rows(r) ? pgf_pg_result_value(r, 0, 0) : NULL;
+		int version = v ? atoi(v) : 0;
+		pgf_pg_result_free(r);
+		if (version > PGF_LEDGER_VERSION)
+			return pgf_error_set(err, PGF_ERR_DB, "pgfleet.ledger is at version %d, newer than this pgfleet (%d)",
+			                     version, PGF_LEDGER_VERSION);
+		if (version == PGF_LEDGER_VERSION)
+			return 0;
+	}
+	pgf_error *e = NULL;
+	if (pgf_pg_exec(master, schema_sql, &e) != 0) {
+		pgf_pg_exec(master, "ROLLBACK", NULL);
+		pgf_error_set(err, PGF_ERR_DB, "creating pgfleet.ledger: %s", e->message);
+		pgf_error_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- canonical bodies ---- */
+
+static char *canonical(json_t *obj)
+{
+	return json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
+static void utc_now(char out[32])
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char base[24];
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%.19s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+/* ---- the writer ---- */
+
+typedef struct pending {
+	json_t *body;        /* without seq and prev: filled in at append */
+	bool open_intent;    /* an intent: also goes to ledger_open_intents */
+	int64_t closes;      /* a result: removes this intent seq (0: none) */
+} pending;
+
+struct pgf_ledger {
+	pgf_signer *signer;
+	char fingerprint[PGF_FINGERPRINT_LEN];
+	pending *queue;
+	size_t nqueue, cap;
+	int64_t run_seq;
+	bool ready;
+};
+
+int pgf_ledger_new(pgf_ledger **out, const char *key_path, pgf_error **err)
+{
+	pgf_signer *k = NULL;
+	if (pgf_signer_load(&k, key_path, err) != 0)
+		return -1;
+	pgf_ledger *l = pgf_calloc(1, sizeof(*l));
+	l->signer = k;
+	pgf_signer_fingerprint(k, l->fingerprint);
+	*out = l;
+	return 0;
+}
+
+void pgf_ledger_free(pgf_ledger *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->nqueue; i++)
+		json_decref(l->queue[i].body);
+	free(l->queue);
+	pgf_signer_free(l->signer);
+	free(l);
+}
+
+static void enqueue(pgf_ledger *l, json_t *body, bool open_intent, int64_t closes)
+{
+	char now[32];
+	utc_now(now);
+	json_object_set_new(body, "time", json_string(now));
+	if (l->run_seq > 0)
+		json_object_set_new(body, "run", json_integer(l->run_seq));
+	PGF_ARRAY_GROW(l->queue, l->nqueue, l->cap);
+	l->queue[l->nqueue++] = (pending){ body, open_intent, closes };
+}
+
+/* Appends every queued entry in one transaction; *last_seq is the seq of
+ * the last one. */
+static int append(pgf_ledger *l, pgf_pg *master, int64_t *last_seq, pgf_error **err)
+{
+	if (l->nqueue == 0)
+		return 0;
+	if (!l->ready) {
+		if (pgf_ledger_ensure(master, err) != 0)
+			return -1;
+		l->ready = true;
+	}
+	pgf_pg_result *r = NULL;
+	if (pgf_pg_query_simple(master, &r, "BEGIN; SELECT seq, hash FROM pgfleet.ledger_head FOR UPDATE", err) != 0 ||
+	    r == NULL || pgf_pg_result_rows(r) != 1) {
+		pgf_pg_result_free(r);
+		pgf_pg_exec(master, "ROLLBACK", NULL);
+		return err && *err ? -1 : pgf_error_set(err, PGF_ERR_DB, "pgfleet.ledger_head has no row");
+	}
+	int64_t seq = atoll(pgf_pg_result_value(r, 0, 0));
+	char prev[65];
+	snprintf(prev, sizeof(prev), "%s", pgf_pg_result_value(r, 0, 1));
+	pgf_pg_result_free(r);
+
+	pgf_buf q = PGF_BUF_INIT;
+	pgf_buf_puts(&q, "INSERT INTO pgfleet.ledger (seq, body, prev_hash, hash, signature, key_fingerprint) VALUES ");
+	pgf_buf side = PGF_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < l->nqueue && rc == 0; i++) {
+		pending *p = &l->queue[i];
+		seq++;
+		json_object_set_new(p->body, "seq", json_integer(seq));
+		json_object_set_new(p->body, "prev", json_string(prev));
+		char *body = canonical(p->body);
+		char hash[65];
+		pgf_sha256_hex(body, strlen(body), hash);
+		char *sig = NULL;
+		rc = pgf_signer_sign(&sig, l->signer, body, strlen(body), PGF_LEDGER_NAMESPACE, err);
+		if (rc == 0) {
+			char *qb = pgf_pg_quote_literal(master, body, strlen(body));
+			char *qs = pgf_pg_quote_literal(master, sig, strlen(sig));
+			pgf_buf_printf(&q, "%s(%lld, %s, '%s', '%s', %s, '%s')", i ? ", " : "", (long long)seq, qb, prev, hash,
+			               qs, l->fingerprint);
+			free(qb);
+			free(qs);
+			if (p->open_intent) {
+				json_t *t = json_object_get(p->body, "target"), *s = json_object_get(p->body, "scope"),
+				       *v = json_object_get(p->body, "version");
+				char *qt = pgf_pg_quote_literal(master, json_string_value(t), strlen(json_string_value(t)));
+				char *qsc = pgf_pg_quote_literal(master, json_string_value(s), strlen(json_string_value(s)));
+				char *qv = pgf_pg_quote_literal(master, json_string_value(v), strlen(json_string_value(v)));
+				pgf_buf_printf(&side, "INSERT INTO pgfleet.ledger_open_intents VALUES (%lld, %s, %s, %s);\n",
+				               (long long)seq, qt, qsc, qv);
+				free(qt);
+				free(qsc);
+				free(qv);
+			}
+			if (p->closes > 0)
+				pgf_buf_printf(&side, "DELETE FROM pgfleet.ledger_open_intents WHERE seq = %lld;\n",
+				               (long long)p->closes);
+			snprintf(prev, sizeof(prev), "%s", hash);
+		}
+		free(sig);
+		free(body);
+	}
+	if (rc == 0) {
+		pgf_buf_printf(&q, ";\n%sUPDATE pgfleet.ledger_head SET seq = %lld, hash = '%s';\nCOMMIT;",
+		               side.ptr ? side.ptr : "", (long long)seq, prev);
+		rc = pgf_pg_exec(master, q.ptr, err);
+	}
+	if (rc != 0)
+		pgf_pg_exec(master, "ROLLBACK", NULL);
+	pgf_buf_free(&q);
+	pgf_buf_free(&side);
+	for (size_t i = 0; i < l->nqueue; i++)
+		json_decref(l->queue[i].body);
+	l->nqueue = 0;
+	if (rc == 0 && last_seq != NULL)
+		*last_seq = seq;
+	return rc;
+}
+
+int pgf_ledger_flush(pgf_ledger *l, pgf_pg *master, pgf_error **err)
+{
+	return append(l, master, NULL, err);
+}
+
+static const char *kind_of_result(const char *action, bool ok)
+{
+	if (!ok)
+		return "failed";
+	if (strcmp(action, "rollback") == 0)
+		return "rolled_back";
+	if (strcmp(action, "baseline") == 0)
+		return "adopted";
+	return "applied";
+}
+
+/* Crash recovery, under the target's lock: an open intent whose version is
+ * recorded in the database (with that intent) took effect: "recovered";
+ * otherwise it never did: "abandoned". */
+static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
+{
+	if (!l->ready) {
+		if (pgf_ledger_ensure(ev->master, err) != 0)
+			return -1;
+		l->ready = true;
+	}
+	pgf_pg_result *r = NULL;
+	const char *params[] = { ev->target, ev->scope };
+	if (pgf_pg_query(ev->master, &r,
+	                 "SELECT seq, version FROM pgfleet.ledger_open_intents WHERE target = $1 AND scope = $2 ORDER BY seq",
+	                 2, params, err) != 0)
+		return -1;
+	size_t n = pgf_pg_result_rows(r);
+	for (size_t i = 0; i < n; i++) {
+		int64_t seq = atoll(pgf_pg_result_value(r, i, 0));
+		const char *version = pgf_pg_result_value(r, i, 1);
+		bool took_effect = false;
+		for (size_t k = 0; ev->state != NULL && k < ev->state->count; k++)
+			took_effect = took_effect || (ev->state->items[k].ledger_entry == seq &&
+			                              strcmp(ev->state->items[k].version, version) == 0);
+		json_t *b = json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", took_effect ? "recovered" : "abandoned", "intent",
+		                      (json_int_t)seq, "target", ev->target, "scope", ev->scope, "version", version);
+		enqueue(l, b, false, seq);
+	}
+	pgf_pg_result_free(r);
+	return n > 0 ? append(l, ev->master, NULL, err) : 0;
+}
+
+static char *hostname_user(void)
+{
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	struct passwd *pw = getpwuid(getuid());
+	return pgf_asprintf("%s@%s", pw && pw->pw_name ? pw->pw_name : "?", host);
+}
+
+/* Per thread of the engine, events arrive one at a time (the engine
+ * serializes them), and the master connection is idle during each call. */
+int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error **err)
+{
+	pgf_ledger *l = ctx;
+	if (entry_id != NULL)
+		*entry_id = -1;
+	json_t *b = NULL;
+	switch (ev->kind) {
+	case PGF_EVENT_RUN_START: {
+		char *who = hostname_user();
+		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "run_started", "command", ev->command, "commit",
+		              ev->commit, "verified", ev->verified ? ev->verified : "no", "by", who, "pgfleet",
+		              PGFLEET_VERSION);
+		free(who);
+		l->run_seq = 0;
+		enqueue(l, b, false, 0);
+		return append(l, ev->master, &l->run_seq, err);
+	}
+	case PGF_EVENT_TARGET_STATE:
+		return recover(l, ev, err);
+	case PGF_EVENT_VERSION_BEFORE: {
+		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "intent", "action", ev->action, "target",
+		              ev->target, "scope", ev->scope, "version", ev->version, "file", ev->file, "sha256", ev->sha256);
+		enqueue(l, b, true, 0);
+		/* durable before the version runs */
+		int64_t seq = -1;
+		if (append(l, ev->master, &seq, err) != 0)
+			return -1;
+		if (entry_id != NULL)
+			*entry_id = seq;
+		return 0;
+	}
+	case PGF_EVENT_VERSION_APPLIED:
+	case PGF_EVENT_VERSION_FAILED: {
+		bool ok = ev->kind == PGF_EVENT_VERSION_APPLIED;
+		b = json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", kind_of_result(ev->action, ok), "target", ev->target,
+		              "scope", ev->scope, "version", ev->version, "duration_ms", (json_int_t)(ev->seconds * 1000));
+		if (ev->entry > 0)
+			json_object_set_new(b, "intent", json_integer(ev->entry));
+		if (!ok && ev->error != NULL) {
+			const pgf_error *e = ev->error;
+			while (e->next != NULL)
+				e = e->next;
+			json_object_set_new(b, "error", json_string(e->message));
+		}
+		enqueue(l, b, false, ev->entry > 0 ? ev->entry : 0);
+		return l->nqueue >= BATCH ? append(l, ev->master, NULL, err) : 0;
+	}
+	case PGF_EVENT_TARGET_FINISH:
+		if (ev->outcome == NULL || strcmp(ev->outcome, "up to date") == 0 || strcmp(ev->outcome, "changed") == 0)
+			return 0;
+		b = json_pack("{s:s, s:s}", "kind", strcmp(ev->outcome, "unreachable") == 0 ? "failed" : ev->outcome, "target",
+		              ev->target);
+		if (ev->reason != NULL)
+			json_object_set_new(b, "reason", json_string(ev->reason));
+		if (ev->error != NULL)
+			json_object_set_new(b, "error", json_string(ev->error->message));
+		enqueue(l, b, false, 0);
+		return l->nqueue >= BATCH ? append(l, ev->master, NULL, err) : 0;
+	case PGF_EVENT_RUN_FINISH: {
+		static const char *const names[] = { "up_to_date", "changed", "skipped", "busy", "refused", "failed" };
+		b = json_pack("{s:s, s:s}", "kind", "run_finished", "outcome", ev->outcome ? ev->outcome : "");
+		for (size_t i = 0; ev->counts != NULL && i < 6; i++)
+			json_object_set_new(b, names[i], json_integer((json_int_t)ev->counts[i]));
+		enqueue(l, b, false, 0);
+		return append(l, ev->master, NULL, err);
+	}
+	case PGF_EVENT_TARGET_START:
+		return 0;
+	}
+	return 0;
+}
