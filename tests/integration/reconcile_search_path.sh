@@ -37,7 +37,7 @@ problems=""
 [[ $(tables_in "$FLEET_MASTER_DB" public) == tenants ]] ||
 	problems+=$'\n#   master: public has "'"$(tables_in "$FLEET_MASTER_DB" public)"'", expected "tenants"'
 [[ $(tables_in "$FLEET_MASTER_DB" pgfleet) == applied_migrations,history,ledger,ledger_head,ledger_meta,ledger_open_intents,meta ]] ||
-	problems+=$'\n#   master: schema pgfleet has "'"$(tables_in "$FLEET_MASTER_DB" pgfleet)"'", expected only pgfleet's own (with the ledger)'
+	problems+=$'\n#   master: schema pgfleet has "'"$(tables_in "$FLEET_MASTER_DB" pgfleet)"'", expected only pgfleet tables, ledger included'
 [[ $(tables_in "$adb" public) == equipment,wells ]] ||
 	problems+=$'\n#   acme: public has "'"$(tables_in "$adb" public)"'", expected "equipment,wells"'
 [[ $(tables_in "$adb" pgfleet) == applied_migrations,history,meta ]] ||
