@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,4 +362,223 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		return 0;
 	}
 	return 0;
+}
+
+/* ---- the auditor's side ---- */
+
+typedef struct verifier {
+	const pgf_allowed_signers *trust;
+	pgf_ledger_finding_cb cb;
+	void *ctx;
+	int64_t findings;
+	int64_t expect_seq;
+	char prev[65];
+} verifier;
+
+static void finding(verifier *v, int64_t seq, const char *fmt, ...) PGF_PRINTF(3, 4);
+
+static void finding(verifier *v, int64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = pgf_vasprintf(fmt, ap);
+	va_end(ap);
+	v->findings++;
+	if (v->cb != NULL)
+		v->cb(v->ctx, seq, msg);
+	free(msg);
+}
+
+/* One entry: its place in the chain, its hash, its body's own seq and prev,
+ * its signature and signer. */
+static void check_entry(verifier *v, int64_t seq, const char *body, const char *prev_hash, const char *hash,
+                        const char *signature, const char *fingerprint)
+{
+	if (seq != v->expect_seq) {
+		finding(v, seq, "sequence gap: expected entry %lld", (long long)v->expect_seq);
+		v->expect_seq = seq;
+	}
+	v->expect_seq++;
+	if (strcmp(prev_hash, v->prev) != 0)
+		finding(v, seq, "prev_hash %.12s does not link to the previous entry's hash %.12s", prev_hash, v->prev);
+	char computed[65];
+	pgf_sha256_hex(body, strlen(body), computed);
+	if (strcmp(computed, hash) != 0)
+		finding(v, seq, "hash %.12s is not the body's sha256 (%.12s): body or hash modified", hash, computed);
+	json_error_t jerr;
+	json_t *b = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
+	if (b == NULL) {
+		finding(v, seq, "body is not JSON: %s", jerr.text);
+	} else {
+		char *canon = canonical(b);
+		if (strcmp(canon, body) != 0)
+			finding(v, seq, "body is not in canonical form");
+		free(canon);
+		json_t *js = json_object_get(b, "seq"), *jp = json_object_get(b, "prev");
+		if (!json_is_integer(js) || json_integer_value(js) != seq)
+			finding(v, seq, "the body's own seq is not %lld: entry moved", (long long)seq);
+		if (!json_is_string(jp) || strcmp(json_string_value(jp), prev_hash) != 0)
+			finding(v, seq, "the body's own prev does not match prev_hash: entry moved or forged");
+		json_decref(b);
+	}
+	pgf_error *e = NULL;
+	pgf_sshsig *sig = NULL;
+	const char *who = NULL;
+	if (pgf_sshsig_parse(&sig, signature, strlen(signature), &e) != 0 ||
+	    pgf_sshsig_verify(sig, body, strlen(body), PGF_LEDGER_NAMESPACE, &e) != 0 ||
+	    (v->trust != NULL &&
+	     pgf_allowed_signers_find(&who, v->trust, sig, PGF_LEDGER_NAMESPACE, (int64_t)time(NULL), NULL, &e) != 0)) {
+		finding(v, seq, "signature: %s", e ? e->message : "invalid");
+	} else {
+		char fp[PGF_FINGERPRINT_LEN];
+		pgf_sshsig_fingerprint(sig, fp);
+		if (strcmp(fp, fingerprint) != 0)
+			finding(v, seq, "key_fingerprint %s is not the signing key's (%s)", fingerprint, fp);
+	}
+	pgf_error_free(e);
+	pgf_sshsig_free(sig);
+	snprintf(v->prev, sizeof(v->prev), "%s", hash);
+}
+
+/* A checkpoint: three lines, then its armored signature. */
+static int check_checkpoint(verifier *v, pgf_pg *master, const char *text, pgf_error **err)
+{
+	char origin[256] = "", hash[65] = "";
+	long long size = -1;
+	const char *armor = strstr(text, "-----BEGIN SSH SIGNATURE-----");
+	if (armor == NULL || sscanf(text, "%255[^\n]\n%lld\n%64s\n", origin, &size, hash) != 3 || size < 0)
+		return pgf_error_set(err, PGF_ERR_INPUT, "checkpoint: expected origin, size and hash lines, then a signature");
+	size_t note_len = (size_t)(armor - text);
+	pgf_sshsig *sig = NULL;
+	pgf_error *e = NULL;
+	const char *who = NULL;
+	if (pgf_sshsig_parse(&sig, armor, strlen(armor), &e) != 0 ||
+	    pgf_sshsig_verify(sig, text, note_len, PGF_CHECKPOINT_NAMESPACE, &e) != 0 ||
+	    (v->trust != NULL &&
+	     pgf_allowed_signers_find(&who, v->trust, sig, PGF_CHECKPOINT_NAMESPACE, (int64_t)time(NULL), NULL, &e) != 0))
+		finding(v, size, "checkpoint signature: %s", e ? e->message : "invalid");
+	pgf_error_free(e);
+	pgf_sshsig_free(sig);
+	if (size == 0)
+		return 0;
+	char seqtext[32];
+	snprintf(seqtext, sizeof(seqtext), "%lld", size);
+	const char *params[] = { seqtext };
+	pgf_pg_result *r = NULL;
+	if (pgf_pg_query(master, &r, "SELECT hash FROM pgfleet.ledger WHERE seq = $1::bigint", 1, params, err) != 0)
+		return -1;
+	if (pgf_pg_result_rows(r) == 0)
+		finding(v, size, "checkpoint: the ledger has no entry %lld: truncated", size);
+	else if (strcmp(pgf_pg_result_value(r, 0, 0), hash) != 0)
+		finding(v, size, "checkpoint: entry %lld has hash %.12s, the checkpoint says %.12s: history rewritten", size,
+		        pgf_pg_result_value(r, 0, 0), hash);
+	pgf_pg_result_free(r);
+	return 0;
+}
+
+int pgf_ledger_verify(pgf_ledger_report *out, pgf_pg *master, const pgf_allowed_signers *trust,
+                      const char *checkpoint, pgf_ledger_finding_cb cb, void *ctx, pgf_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	verifier v = { .trust = trust, .cb = cb, .ctx = ctx, .expect_seq = 1 };
+	snprintf(v.prev, sizeof(v.prev), "%s", ZERO_HASH);
+	/* in pages, so that memory does not grow with the ledger */
+	int64_t after = 0;
+	for (;;) {
+		char a[32];
+		snprintf(a, sizeof(a), "%lld", (long long)after);
+		const char *params[] = { a };
+		pgf_pg_result *r = NULL;
+		if (pgf_pg_query(master, &r,
+		                 "SELECT seq, body, prev_hash, hash, signature, key_fingerprint FROM pgfleet.ledger "
+		                 "WHERE seq > $1::bigint ORDER BY seq LIMIT 5000",
+		                 1, params, err) != 0)
+			return -1;
+		size_t n = pgf_pg_result_rows(r);
+		for (size_t i = 0; i < n; i++) {
+			int64_t seq = atoll(pgf_pg_result_value(r, i, 0));
+			check_entry(&v, seq, pgf_pg_result_value(r, i, 1), pgf_pg_result_value(r, i, 2),
+			            pgf_pg_result_value(r, i, 3), pgf_pg_result_value(r, i, 4), pgf_pg_result_value(r, i, 5));
+			out->entries++;
+			after = seq;
+		}
+		pgf_pg_result_free(r);
+		if (n == 0)
+			break;
+	}
+	/* the head row must be the last entry */
+	pgf_pg_result *h = NULL;
+	if (pgf_pg_query(master, &h, "SELECT seq, hash FROM pgfleet.ledger_head", 0, NULL, err) != 0)
+		return -1;
+	if (pgf_pg_result_rows(h) == 1 && (atoll(pgf_pg_result_value(h, 0, 0)) != after ||
+	                                   strcmp(pgf_pg_result_value(h, 0, 1), v.prev) != 0))
+		finding(&v, after, "ledger_head (seq %s) is not the last entry (seq %lld): entries removed or added "
+		                   "outside pgfleet",
+		        pgf_pg_result_value(h, 0, 0), (long long)after);
+	pgf_pg_result_free(h);
+	if (checkpoint != NULL && check_checkpoint(&v, master, checkpoint, err) != 0)
+		return -1;
+	out->findings = v.findings;
+	snprintf(out->head_hash, sizeof(out->head_hash), "%s", v.prev);
+	return 0;
+}
+
+int pgf_ledger_export(pgf_pg *master, int64_t since, void (*line)(void *ctx, const char *json), void *ctx,
+                      pgf_error **err)
+{
+	int64_t after = since;
+	for (;;) {
+		char a[32];
+		snprintf(a, sizeof(a), "%lld", (long long)after);
+		const char *params[] = { a };
+		pgf_pg_result *r = NULL;
+		if (pgf_pg_query(master, &r,
+		                 "SELECT seq, body, prev_hash, hash, signature, key_fingerprint FROM pgfleet.ledger "
+		                 "WHERE seq > $1::bigint ORDER BY seq LIMIT 5000",
+		                 1, params, err) != 0)
+			return -1;
+		size_t n = pgf_pg_result_rows(r);
+		for (size_t i = 0; i < n; i++) {
+			after = atoll(pgf_pg_result_value(r, i, 0));
+			json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)after, "body",
+			                      pgf_pg_result_value(r, i, 1), "prev_hash", pgf_pg_result_value(r, i, 2), "hash",
+			                      pgf_pg_result_value(r, i, 3), "signature", pgf_pg_result_value(r, i, 4),
+			                      "key_fingerprint", pgf_pg_result_value(r, i, 5));
+			char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			line(ctx, s);
+			free(s);
+			json_decref(o);
+		}
+		pgf_pg_result_free(r);
+		if (n == 0)
+			return 0;
+	}
+}
+
+int pgf_ledger_checkpoint(char **out, pgf_pg *master, const char *key_path, pgf_error **err)
+{
+	pgf_signer *k = NULL;
+	if (pgf_signer_load(&k, key_path, err) != 0)
+		return -1;
+	pgf_pg_result *r = NULL;
+	int rc = pgf_pg_query(master, &r,
+	                      "SELECT h.seq, h.hash, current_database(), coalesce(inet_server_addr()::text, 'local') "
+	                      "FROM pgfleet.ledger_head h",
+	                      0, NULL, err);
+	if (rc == 0 && pgf_pg_result_rows(r) != 1)
+		rc = pgf_error_set(err, PGF_ERR_DB, "pgfleet.ledger has no head row: no ledger in this database");
+	if (rc == 0) {
+		char *note = pgf_asprintf("pgfleet ledger %s/%s\n%s\n%s\n", pgf_pg_result_value(r, 0, 3),
+		                          pgf_pg_result_value(r, 0, 2), pgf_pg_result_value(r, 0, 0),
+		                          pgf_pg_result_value(r, 0, 1));
+		char *sig = NULL;
+		rc = pgf_signer_sign(&sig, k, note, strlen(note), PGF_CHECKPOINT_NAMESPACE, err);
+		if (rc == 0)
+			*out = pgf_asprintf("%s%s", note, sig);
+		free(sig);
+		free(note);
+	}
+	pgf_pg_result_free(r);
+	pgf_signer_free(k);
+	return rc;
 }

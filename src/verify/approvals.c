@@ -15,7 +15,8 @@ char *pgf_approval_message(const char *scope, const char *file, const char *sha2
 /* Checks one signature file; *who is the trusted principal, or the reason
  * goes to why. */
 static int check_signature(const char **who, pgf_sshsig **sig_out, const char *armored, size_t len, const char *msg,
-                           const char *ns, const pgf_allowed_signers *trust, int64_t now, char **why)
+                           const char *ns, const pgf_allowed_signers *trust, int64_t now, const char *principal,
+                           char **why)
 {
 	pgf_error *e = NULL;
 	pgf_sshsig *sig = NULL;
@@ -23,7 +24,7 @@ static int check_signature(const char **who, pgf_sshsig **sig_out, const char *a
 	if (rc == 0)
 		rc = pgf_sshsig_verify(sig, msg, strlen(msg), ns, &e);
 	if (rc == 0)
-		rc = pgf_allowed_signers_find(who, trust, sig, ns, now, NULL, &e);
+		rc = pgf_allowed_signers_find(who, trust, sig, ns, now, principal, &e);
 	if (rc != 0) {
 		*why = pgf_strdup(e ? e->message : "invalid signature");
 		pgf_sshsig_free(sig);
@@ -38,7 +39,8 @@ typedef struct file_approvals {
 	const char *file;
 	const char *sha256;
 	const char *version;
-	const char *who[MAX_APPROVERS];
+	char *who[MAX_APPROVERS];
+	char keys[MAX_APPROVERS][PGF_FINGERPRINT_LEN];
 	size_t nwho;
 	pgf_buf why;
 	pgf_sshsig *sigs[MAX_APPROVERS]; /* keep the principals' storage alive */
@@ -106,19 +108,27 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		const char *who = NULL;
 		pgf_sshsig *sig = NULL;
 		char *why = NULL;
-		if (check_signature(&who, &sig, text.ptr, text.len, msg, PGF_APPROVAL_NAMESPACE, trust, now, &why) != 0) {
+		/* the approver named in the file must be a principal of the signing
+		 * key; distinct approvers need distinct names and distinct keys */
+		char *principal = pgf_strndup(approver, strlen(approver) - 4);
+		if (check_signature(&who, &sig, text.ptr, text.len, msg, PGF_APPROVAL_NAMESPACE, trust, now, principal,
+		                    &why) != 0) {
 			pgf_buf_printf(&f->why, "; %s: %s", e->name, why);
 			free(why);
 		} else {
+			char fp[PGF_FINGERPRINT_LEN];
+			pgf_sshsig_fingerprint(sig, fp);
 			bool seen = false;
 			for (size_t k = 0; k < f->nwho; k++)
-				seen = seen || strcmp(f->who[k], who) == 0;
+				seen = seen || strcmp(f->who[k], who) == 0 || strcmp(f->keys[k], fp) == 0;
 			if (!seen && f->nwho < MAX_APPROVERS) {
+				memcpy(f->keys[f->nwho], fp, sizeof(fp));
 				f->sigs[f->nwho] = sig;
-				f->who[f->nwho++] = who;
+				f->who[f->nwho++] = pgf_strdup(who);
 				sig = NULL;
 			}
 		}
+		free(principal);
 		pgf_sshsig_free(sig);
 		free(msg);
 		free(path);
@@ -142,8 +152,10 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		free(path);
 	}
 	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < fa[i].nwho; k++)
+		for (size_t k = 0; k < fa[i].nwho; k++) {
 			pgf_sshsig_free(fa[i].sigs[k]);
+			free(fa[i].who[k]);
+		}
 		pgf_buf_free(&fa[i].why);
 	}
 	free(fa);
