@@ -116,5 +116,6 @@ int pgf_cmd_status(pgf_cli *cli);
 int pgf_cmd_rollback(pgf_cli *cli);
 int pgf_cmd_adopt(pgf_cli *cli);
 int pgf_cmd_approve(pgf_cli *cli);
+int pgf_cmd_ledger(pgf_cli *cli);
 
 #endif

@@ -23,6 +23,8 @@ static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "
 
 static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 
+static const char *const ledger_opts[] = { "master", "trust", "checkpoint", "key", "since", NULL };
+
 static const pgf_command commands[] = {
 	{ "hash", "write or refresh each scope's pgfleet.sum in the working tree", "hash [--scope NAME] [--check]",
 	  hash_opts, pgf_cmd_hash },
@@ -45,7 +47,9 @@ static const pgf_command commands[] = {
 	{ "drift", "schema fingerprints against versions", "drift", NULL, NULL },
 	{ "approve", "print a migration's approval message, or sign it with ssh-keygen",
 	  "approve FILE [--key KEY --as NAME] [--commit REV]", approve_opts, pgf_cmd_approve },
-	{ "ledger", "audit ledger tools", "ledger", NULL, NULL },
+	{ "ledger", "the audit ledger: verify (chain, signatures, checkpoint), export (JSON lines), checkpoint",
+	  "ledger verify --trust FILE [--checkpoint FILE] | ledger export [--since SEQ] | ledger checkpoint --key FILE",
+	  ledger_opts, pgf_cmd_ledger },
 };
 
 const pgf_command *pgf_cli_commands(size_t *n)

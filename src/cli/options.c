@@ -102,8 +102,10 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		cli->commit = value;
 		cli->commit_given = true;
 	}
-	else if (strcmp(n, "since") == 0)
+	else if (strcmp(n, "since") == 0) {
 		cli->since = value;
+		cli->since_seq = atoll(value);
+	}
 	else if (strcmp(n, "pinned") == 0)
 		cli->pinned = true;
 	else if (strcmp(n, "json") == 0)
@@ -271,7 +273,7 @@ int pgf_cli_parse(pgf_cli *cli, const pgf_command **cmd_out, int argc, char **ar
 			if (cmd == NULL)
 				rc = unknown_command(a);
 			cli->command = a;
-		} else if (strcmp(cmd->name, "approve") == 0 && cli->file == NULL) {
+		} else if ((strcmp(cmd->name, "approve") == 0 || strcmp(cmd->name, "ledger") == 0) && cli->file == NULL) {
 			cli->file = a;
 		} else {
 			rc = usage_error(cmd->name, NULL, "unexpected argument '%s'", a);
