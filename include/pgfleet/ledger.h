@@ -53,6 +53,11 @@ typedef void (*pgf_ledger_finding_cb)(void *ctx, int64_t seq, const char *messag
 int pgf_ledger_verify(pgf_ledger_report *out, pgf_pg *master, const pgf_allowed_signers *trust,
                       const char *checkpoint, pgf_ledger_finding_cb cb, void *ctx, pgf_error **err);
 
+/* --with-state: every database's applied_migrations (master, then each
+ * tenant of tenants_query, NULL: the default) against the ledger, both ways. */
+int pgf_ledger_check_state(pgf_pg *master, const char *tenants_query, pgf_ledger_finding_cb cb, void *ctx,
+                           int64_t *findings, pgf_error **err);
+
 /* One JSON object per line from seq since+1 on. */
 int pgf_ledger_export(pgf_pg *master, int64_t since, void (*line)(void *ctx, const char *json), void *ctx,
                       pgf_error **err);

@@ -13,7 +13,12 @@
 static void on_finding(void *ctx, int64_t seq, const char *message)
 {
 	(void)ctx;
-	printf("entry %lld: %s\n", (long long)seq, message);
+	if (seq > 0 && strncmp(message, "target ", 7) != 0)
+		printf("entry %lld: %s\n", (long long)seq, message);
+	else if (seq > 0)
+		printf("%s (entry %lld)\n", message, (long long)seq);
+	else
+		printf("%s\n", message);
 }
 
 static void on_line(void *ctx, const char *json)
@@ -61,7 +66,8 @@ int pgf_cmd_ledger(pgf_cli *cli)
 		rc = pgf_cli_fail(err);
 	} else if (strcmp(sub, "verify") == 0) {
 		pgf_ledger_report rep;
-		if (pgf_ledger_verify(&rep, conn, trust, checkpoint, on_finding, NULL, &err) != 0) {
+		if (pgf_ledger_verify(&rep, conn, trust, checkpoint, on_finding, NULL, &err) != 0 ||
+		    (cli->with_state && pgf_ledger_check_state(conn, NULL, on_finding, NULL, &rep.findings, &err) != 0)) {
 			rc = pgf_cli_fail(err);
 		} else {
 			printf("ledger: %lld entries, head %.12s, %lld findings\n", (long long)rep.entries, rep.head_hash,

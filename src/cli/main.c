@@ -23,7 +23,7 @@ static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "
 
 static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 
-static const char *const ledger_opts[] = { "master", "trust", "checkpoint", "key", "since", NULL };
+static const char *const ledger_opts[] = { "master", "trust", "checkpoint", "key", "since", "with-state", NULL };
 
 static const pgf_command commands[] = {
 	{ "hash", "write or refresh each scope's pgfleet.sum in the working tree", "hash [--scope NAME] [--check]",

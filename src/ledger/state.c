@@ -1,0 +1,207 @@
+/* ledger verify --with-state: the ledger and every database's
+ * applied_migrations must tell the same story, both ways. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgfleet/common.h"
+#include "pgfleet/ledger.h"
+#include "pgfleet/registry.h"
+
+typedef struct intent {
+	int64_t seq;
+	char *target, *scope, *version, *sha256, *action;
+	const char *result;  /* static string: the result kind, NULL: none */
+} intent;
+
+typedef struct story {
+	intent *items;
+	size_t count, cap;
+} story;
+
+static const char *result_kind(const char *kind)
+{
+	static const char *const kinds[] = { "applied", "failed", "rolled_back", "adopted", "recovered", "abandoned" };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return kinds[i];
+	return NULL;
+}
+
+static intent *find_intent(story *s, int64_t seq)
+{
+	size_t lo = 0, hi = s->count;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->items[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->count && s->items[lo].seq == seq ? &s->items[lo] : NULL;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+static int read_story(story *s, pgf_pg *master, pgf_error **err)
+{
+	int64_t after = 0;
+	for (;;) {
+		char a[32];
+		snprintf(a, sizeof(a), "%lld", (long long)after);
+		const char *params[] = { a };
+		pgf_pg_result *r = NULL;
+		if (pgf_pg_query(master, &r, "SELECT seq, body FROM pgfleet.ledger WHERE seq > $1::bigint ORDER BY seq LIMIT 5000",
+		                 1, params, err) != 0)
+			return -1;
+		size_t n = pgf_pg_result_rows(r);
+		for (size_t i = 0; i < n; i++) {
+			after = atoll(pgf_pg_result_value(r, i, 0));
+			json_t *b = json_loads(pgf_pg_result_value(r, i, 1), 0, NULL);
+			if (b == NULL)
+				continue; /* reported by the chain check */
+			const char *kind = str(b, "kind");
+			if (strcmp(kind, "intent") == 0) {
+				PGF_ARRAY_GROW(s->items, s->count, s->cap);
+				s->items[s->count++] = (intent){ after, pgf_strdup(str(b, "target")), pgf_strdup(str(b, "scope")),
+					                         pgf_strdup(str(b, "version")), pgf_strdup(str(b, "sha256")),
+					                         pgf_strdup(str(b, "action")), NULL };
+			} else if (result_kind(kind) != NULL && json_is_integer(json_object_get(b, "intent"))) {
+				intent *in = find_intent(s, json_integer_value(json_object_get(b, "intent")));
+				if (in != NULL)
+					in->result = result_kind(kind);
+			}
+			json_decref(b);
+		}
+		pgf_pg_result_free(r);
+		if (n == 0)
+			return 0;
+	}
+}
+
+/* Whether the ledger says (target, scope, version) is in effect: the last
+ * intent for it that took effect was an apply or a baseline. */
+static const intent *in_effect(const story *s, const char *target, const char *scope, const char *version)
+{
+	const intent *last = NULL;
+	for (size_t i = 0; i < s->count; i++) {
+		const intent *in = &s->items[i];
+		bool took = in->result != NULL && (strcmp(in->result, "applied") == 0 || strcmp(in->result, "adopted") == 0 ||
+		                                   strcmp(in->result, "rolled_back") == 0 ||
+		                                   strcmp(in->result, "recovered") == 0);
+		if (took && strcmp(in->target, target) == 0 && strcmp(in->scope, scope) == 0 &&
+		    strcmp(in->version, version) == 0)
+			last = in;
+	}
+	return last != NULL && strcmp(last->action, "rollback") != 0 ? last : NULL;
+}
+
+static void check_target(story *s, pgf_pg *conn, const char *target, pgf_ledger_finding_cb cb, void *ctx,
+                         int64_t *findings)
+{
+	pgf_pg_result *r = NULL;
+	pgf_error *e = NULL;
+	if (pgf_pg_query(conn, &r,
+	                 "SELECT scope, version, sha256, status, ledger_entry FROM pgfleet.applied_migrations ORDER BY 1, 2", 0,
+	                 NULL, &e) != 0) {
+		bool absent = pgf_pg_error_is(e, "42P01") || pgf_pg_error_is(e, "3F000");
+		pgf_error_free(e);
+		if (!absent) {
+			char *m = pgf_asprintf("target %s: applied_migrations unreadable", target);
+			cb(ctx, 0, m);
+			free(m);
+			(*findings)++;
+			return;
+		}
+	}
+	size_t n = r ? pgf_pg_result_rows(r) : 0;
+	/* database -> ledger */
+	for (size_t i = 0; i < n; i++) {
+		const char *scope = pgf_pg_result_value(r, i, 0), *version = pgf_pg_result_value(r, i, 1),
+		           *sha = pgf_pg_result_value(r, i, 2), *status = pgf_pg_result_value(r, i, 3),
+		           *entry = pgf_pg_result_value(r, i, 4);
+		intent *in = entry ? find_intent(s, atoll(entry)) : NULL;
+		char *m = NULL;
+		if (entry == NULL)
+			m = pgf_asprintf("target %s: %s version %s is applied without a ledger entry", target, scope, version);
+		else if (in == NULL)
+			m = pgf_asprintf("target %s: %s version %s names entry %s, which is not an intent", target, scope, version,
+			                 entry);
+		else if (strcmp(in->target, target) != 0 || strcmp(in->scope, scope) != 0 || strcmp(in->version, version) != 0 ||
+		         strcmp(in->sha256, sha) != 0)
+			m = pgf_asprintf("target %s: %s version %s names entry %s, an intent for something else", target, scope,
+			                 version, entry);
+		else if (strcmp(status, "partial") != 0 && in->result == NULL)
+			m = pgf_asprintf("target %s: %s version %s: intent %s has no result yet (the next reconcile records it)",
+			                 target, scope, version, entry);
+		if (m != NULL) {
+			cb(ctx, in ? in->seq : 0, m);
+			(*findings)++;
+			free(m);
+		}
+	}
+	/* ledger -> database */
+	for (size_t i = 0; i < s->count; i++) {
+		const intent *in = &s->items[i];
+		if (strcmp(in->target, target) != 0 || in_effect(s, target, in->scope, in->version) != in)
+			continue;
+		bool found = false;
+		for (size_t k = 0; k < n && !found; k++)
+			found = strcmp(pgf_pg_result_value(r, k, 0), in->scope) == 0 &&
+			        strcmp(pgf_pg_result_value(r, k, 1), in->version) == 0;
+		if (!found) {
+			char *m = pgf_asprintf("target %s: the ledger says %s version %s is applied; the database has no row",
+			                       target, in->scope, in->version);
+			cb(ctx, in->seq, m);
+			(*findings)++;
+			free(m);
+		}
+	}
+	pgf_pg_result_free(r);
+}
+
+int pgf_ledger_check_state(pgf_pg *master, const char *tenants_query, pgf_ledger_finding_cb cb, void *ctx,
+                           int64_t *findings, pgf_error **err)
+{
+	story s = { 0 };
+	int rc = read_story(&s, master, err);
+	pgf_tenant_list tenants = { 0 };
+	if (rc == 0) {
+		check_target(&s, master, "master", cb, ctx, findings);
+		pgf_error *e = NULL;
+		if (pgf_registry_load(&tenants, master, tenants_query, &e) != 0)
+			pgf_error_free(e); /* no tenants table: master alone */
+	}
+	for (size_t i = 0; rc == 0 && i < tenants.count; i++) {
+		const pgf_tenant *t = &tenants.items[i];
+		if (t->deleted || strcmp(t->type, "POSTGRESQL") != 0)
+			continue;
+		pgf_pg *conn = NULL;
+		pgf_error *e = NULL;
+		if (pgf_pg_connect(&conn, t->conninfo, 10, &e) != 0) {
+			char *m = pgf_asprintf("target %s: unreachable: %s", t->slug, e->message);
+			cb(ctx, 0, m);
+			(*findings)++;
+			free(m);
+			pgf_error_free(e);
+			continue;
+		}
+		check_target(&s, conn, t->slug, cb, ctx, findings);
+		pgf_pg_close(conn);
+	}
+	pgf_registry_free(&tenants);
+	for (size_t i = 0; i < s.count; i++) {
+		free(s.items[i].target);
+		free(s.items[i].scope);
+		free(s.items[i].version);
+		free(s.items[i].sha256);
+		free(s.items[i].action);
+	}
+	free(s.items);
+	return rc;
+}
