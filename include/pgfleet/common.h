@@ -43,6 +43,9 @@ void pgf_buf_clear(pgf_buf *b);
 char *pgf_buf_detach(pgf_buf *b);
 void pgf_buf_free(pgf_buf *b);
 
+/* A copy safe to print on one line: control characters and DEL become
+ * \xNN (names from a commit may hold newlines). Caller frees. */
+char *pgf_str_printable(const char *s);
 bool pgf_str_has_suffix(const char *s, const char *suffix);
 bool pgf_str_is_digits(const char *s, size_t n);
 

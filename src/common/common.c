@@ -137,6 +137,19 @@ void pgf_buf_free(pgf_buf *b)
 	b->len = b->cap = 0;
 }
 
+char *pgf_str_printable(const char *s)
+{
+	pgf_buf b = PGF_BUF_INIT;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			pgf_buf_printf(&b, "\\x%02x", c);
+		else
+			pgf_buf_put(&b, s, 1);
+	}
+	return pgf_buf_detach(&b);
+}
+
 bool pgf_str_has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

@@ -2,6 +2,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "pgfleet/common.h"
 
 static pgf_log_level current = PGF_LOG_INFO;
 
@@ -50,16 +53,20 @@ void pgf_log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void print_line(const char *what, const char *prefix, const char *text)
+{
+	char *safe = pgf_str_printable(text);
+	fprintf(stderr, "pgfleet: %s: %s%s%s\n", what, prefix ? prefix : "", prefix ? ": " : "", safe);
+	free(safe);
+}
+
 void pgf_log_error_chain(const pgf_error *err)
 {
 	for (; err != NULL; err = err->next) {
-		if (err->tenant != NULL)
-			fprintf(stderr, "pgfleet: error: %s: %s\n", err->tenant, err->message);
-		else
-			fprintf(stderr, "pgfleet: error: %s\n", err->message);
+		print_line("error", err->tenant, err->message);
 		if (err->detail != NULL)
-			fprintf(stderr, "pgfleet: detail: %s\n", err->detail);
+			print_line("detail", NULL, err->detail);
 		if (err->hint != NULL)
-			fprintf(stderr, "pgfleet: hint: %s\n", err->hint);
+			print_line("hint", NULL, err->hint);
 	}
 }

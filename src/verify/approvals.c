@@ -50,7 +50,8 @@ static file_approvals *find_file(file_approvals *fa, size_t n, const char *signa
 {
 	/* <file>.sql.<approver>.sig: the file name ends at the first ".sql." */
 	const char *cut = strstr(signame, ".sql.");
-	if (cut == NULL || !pgf_str_has_suffix(signame, ".sig"))
+	/* and a principal of at least one character before ".sig" */
+	if (cut == NULL || !pgf_str_has_suffix(signame, ".sig") || strlen(cut + 5) <= 4)
 		return NULL;
 	size_t flen = (size_t)(cut - signame) + 4;
 	for (size_t i = 0; i < n; i++)
@@ -118,9 +119,17 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		} else {
 			char fp[PGF_FINGERPRINT_LEN];
 			pgf_sshsig_fingerprint(sig, fp);
+			/* the same approver: the same name, the same key, or a key also
+			 * trusted under the other approval's name */
 			bool seen = false;
-			for (size_t k = 0; k < f->nwho; k++)
-				seen = seen || strcmp(f->who[k], who) == 0 || strcmp(f->keys[k], fp) == 0;
+			for (size_t k = 0; k < f->nwho && !seen; k++) {
+				const char *ignored = NULL;
+				seen = strcmp(f->who[k], who) == 0 || strcmp(f->keys[k], fp) == 0 ||
+				       pgf_allowed_signers_find(&ignored, trust, sig, PGF_APPROVAL_NAMESPACE, now, f->who[k], NULL) ==
+				               0 ||
+				       pgf_allowed_signers_find(&ignored, trust, f->sigs[k], PGF_APPROVAL_NAMESPACE, now, who, NULL) ==
+				               0;
+			}
 			if (!seen && f->nwho < MAX_APPROVERS) {
 				memcpy(f->keys[f->nwho], fp, sizeof(fp));
 				f->sigs[f->nwho] = sig;

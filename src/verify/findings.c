@@ -13,8 +13,9 @@ void pgf_findings_add(pgf_findings *f, const char *path, const char *fmt, ...)
 	va_end(ap);
 
 	PGF_ARRAY_GROW(f->items, f->count, f->cap);
-	f->items[f->count].path = pgf_strdup(path);
-	f->items[f->count].message = msg;
+	f->items[f->count].path = pgf_str_printable(path);
+	f->items[f->count].message = pgf_str_printable(msg);
+	free(msg);
 	f->count++;
 }
 

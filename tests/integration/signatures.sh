@@ -8,9 +8,14 @@
 # input, pgfleet must agree with them (one deliberate exception, documented
 # in the valid-before case: the time a signature is judged at).
 #
-# The last cases run `reconcile --pinned` on a throwaway PostgreSQL (master and
-# one tenant, tests/lib/fleet.sh): a commit that fails verify touches no
-# database; a signed and approved one is applied.
+# An approval is migrations/<scope>/approvals/<file>.<principal>.sig: the
+# principal in its name must be one of the signing key's principals in the
+# trust root, and each file needs that many distinct principals (one key, or
+# one principal's keys, count once).
+#
+# The last cases run `reconcile --pinned` and `rollback --pinned` on a
+# throwaway PostgreSQL (master and one tenant, tests/lib/fleet.sh): a commit
+# that fails verify touches no database; a signed and approved one is applied.
 #
 # Needs: git (>= 2.34, SSH signing), ssh-keygen (OpenSSH >= 8.9), PostgreSQL.
 set -euo pipefail
@@ -39,6 +44,7 @@ keygen mallory ed25519 # never trusted by the operator
 keygen dave ed25519    # trusted for approvals only (namespaces="pgfleet-approval")
 keygen erin ed25519    # trusted until valid-before="20200101"
 keygen frank ed25519   # trusted from valid-after="29990101"
+keygen alice_laptop ed25519 # alice's second key (only in $K/allowed_signers_2keys)
 
 pub() { cut -d' ' -f1,2 "$K/$1.pub"; }
 fp() { ssh-keygen -lf "$K/$1.pub" | cut -d' ' -f2; }
@@ -106,9 +112,12 @@ gverify() {
 	run git -C "$1" -c gpg.ssh.allowedSignersFile="${3:-$T}" verify-commit "$2"
 }
 
-# approve REPO FILE KEY AS: pgfleet approve FILE --key $K/KEY --as AS (asserts exit 0)
+# approve REPO FILE KEY [AS]: pgfleet approve FILE --key $K/KEY --as AS (asserts exit 0).
+# AS, the approver part of the signature's file name, is the principal the
+# signature claims (it must be one of the key's principals in the trust root);
+# default KEY@example.com.
 approve() {
-	run "$PGFLEET" --repo "$1" approve "$2" --key "$K/$3" --as "$4"
+	run "$PGFLEET" --repo "$1" approve "$2" --key "$K/$3" --as "${4:-$3@example.com}"
 	assert_rc 0
 }
 
@@ -333,12 +342,12 @@ t_leaf "valid-before in the past refuses the key at verification time, even on a
 A=migrations/tenant/approvals
 M=migrations/master/approvals
 
-# approve_all REPO KEY AS: approve every migration file of new_repo
+# approve_all REPO KEY [AS]: approve every migration file of new_repo
 approve_all() {
 	local f
 	for f in migrations/master/0001_accounts.sql migrations/tenant/0001_wells.sql migrations/tenant/0002_readings.sql \
 		migrations/tenant/0002_readings.down.sql; do
-		approve "$1" "$f" "$2" "$3"
+		approve "$1" "$f" "$2" ${3:+"$3"}
 	done
 }
 
@@ -351,11 +360,11 @@ approvals_two() {
 	assert_rc 0
 	sha=$(sha_of "$r/migrations/tenant/0001_wells.sql")
 	assert_eq "$OUT" "$(printf 'pgfleet approval v1\nscope tenant\nfile 0001_wells.sql\nsha256 %s' "$sha")" "approval message"
-	approve_all "$r" alice alice
-	[[ -f $r/$M/0001_accounts.sql.alice.sig ]] || fail "no $M/0001_accounts.sql.alice.sig"
-	approve "$r" migrations/tenant/0001_wells.sql alice alice
-	assert_eq "$OUT" "$A/0001_wells.sql.alice.sig" "approve prints the signature's path"
-	approve_all "$r" bob bob
+	approve_all "$r" alice
+	[[ -f $r/$M/0001_accounts.sql.alice@example.com.sig ]] || fail "no $M/0001_accounts.sql.alice@example.com.sig"
+	approve "$r" migrations/tenant/0001_wells.sql alice
+	assert_eq "$OUT" "$A/0001_wells.sql.alice@example.com.sig" "approve prints the signature's path"
+	approve_all "$r" bob
 	c=$(commit_as "$r" - "migrations, approved by alice and bob")
 	[[ -z $(git -C "$r" status --porcelain) ]] || fail "approve left files behind: $(git -C "$r" status --porcelain)"
 	pverify "$r" two --commit "$c"
@@ -366,21 +375,21 @@ approvals_two() {
 	done
 	assert_err_contains "approved by alice@example.com, bob@example.com"
 	# the oracle: ssh-keygen -Y verify on the message pgfleet prints
-	for f in 0001_wells.sql.alice 0001_wells.sql.bob 0002_readings.down.sql.bob; do
-		local who=${f##*.} file=${f%.*}
+	for f in 0001_wells.sql:alice 0001_wells.sql:bob 0002_readings.down.sql:bob; do
+		local who=${f#*:}@example.com file=${f%:*}
 		run bash -c "set -o pipefail; '$PGFLEET' --repo '$r' approve migrations/tenant/$file |
-			ssh-keygen -Y verify -f '$T' -I $who@example.com -n pgfleet-approval -s '$r/$A/$f.sig'"
+			ssh-keygen -Y verify -f '$T' -I $who -n pgfleet-approval -s '$r/$A/$file.$who.sig'"
 		assert_rc 0
-		assert_out_contains "Good \"pgfleet-approval\" signature for $who@example.com"
+		assert_out_contains "Good \"pgfleet-approval\" signature for $who"
 	done
 	# and the namespace is part of it: the same signature is not a git signature
 	run bash -c "'$PGFLEET' --repo '$r' approve migrations/tenant/0001_wells.sql |
-		ssh-keygen -Y verify -f '$T' -I alice@example.com -n git -s '$r/$A/0001_wells.sql.alice.sig'"
+		ssh-keygen -Y verify -f '$T' -I alice@example.com -n git -s '$r/$A/0001_wells.sql.alice@example.com.sig'"
 	[[ $RC != 0 ]] || fail "ssh-keygen accepted an approval in namespace git"
 	# an ecdsa and an rsa reviewer count the same way
 	r=$(new_repo)
-	approve_all "$r" bob bob
-	approve_all "$r" carol carol
+	approve_all "$r" bob
+	approve_all "$r" carol
 	c=$(commit_as "$r" - "approved by bob and carol")
 	pverify "$r" two --commit "$c"
 	assert_rc 0
@@ -393,41 +402,48 @@ t_leaf "min_approvals 2, each file approved by alice and bob (pgfleet approve): 
 approvals_short() {
 	local r c
 	r=$(new_repo)
-	approve_all "$r" alice alice
-	# alice again under another name, same key: one principal
-	approve "$r" migrations/tenant/0001_wells.sql alice alice2
+	approve_all "$r" alice
+	# alice's key again, under a name that is not one of its principals
+	approve "$r" migrations/tenant/0001_wells.sql alice alice2@example.com
+	# alice's key, claiming to be bob
+	approve "$r" migrations/tenant/0002_readings.sql alice bob@example.com
 	c=$(commit_as "$r" - "approved by alice only")
 	pverify "$r" two --commit "$c"
 	assert_rc 1
-	assert_out_contains "migrations/tenant/0002_readings.sql: 1 of 2 approvals (by alice@example.com)"
-	assert_out_contains "migrations/master/0001_accounts.sql: 1 of 2 approvals"
-	assert_out_contains "migrations/tenant/0002_readings.down.sql: 1 of 2 approvals"
-	assert_out_contains "migrations/tenant/0001_wells.sql: 1 of 2 approvals (by alice@example.com)"
-	assert_out_not_contains "alice@example.com, alice@example.com"
+	assert_out_contains "migrations/tenant/0002_readings.sql: 1 of 2 approvals (by alice@example.com); 0002_readings.sql.bob@example.com.sig: "
+	assert_out_contains "migrations/master/0001_accounts.sql: 1 of 2 approvals (by alice@example.com)"
+	assert_out_contains "migrations/tenant/0002_readings.down.sql: 1 of 2 approvals (by alice@example.com)"
+	assert_out_contains "migrations/tenant/0001_wells.sql: 1 of 2 approvals (by alice@example.com); 0001_wells.sql.alice2@example.com.sig: "
+	assert_out_not_contains "alice@example.com, "
+	assert_out_not_contains ", bob@example.com"
 	assert_err_not_contains "approved by"
+	# ssh-keygen agrees: the key is not bob's
+	run bash -c "'$PGFLEET' --repo '$r' approve migrations/tenant/0002_readings.sql |
+		ssh-keygen -Y verify -f '$T' -I bob@example.com -n pgfleet-approval -s '$r/$A/0002_readings.sql.bob@example.com.sig'"
+	[[ $RC != 0 ]] || fail "ssh-keygen accepted alice's key as bob"
 	t_done
 }
-t_leaf "one approver: \"1 of 2 approvals\"; the same principal twice (alice, alice2) counts once" approvals_short
+t_leaf "one approver: \"1 of 2 approvals\"; a key approving under a name not its principal (alice2, bob) is not counted" approvals_short
 
 approvals_stale_hash() {
 	local r c
 	r=$(new_repo)
-	approve_all "$r" alice alice
-	approve_all "$r" bob bob
+	approve_all "$r" alice
+	approve_all "$r" bob
 	# the file changes after review; its manifest is refreshed, the approvals are not
 	printf 'create table readings (id bigint primary key);\n' >"$r/migrations/tenant/0002_readings.sql"
 	c=$(commit_as "$r" - "edited after approval")
 	pverify "$r" two --commit "$c"
 	assert_rc 1
 	assert_out_contains "migrations/tenant/0002_readings.sql: 0 of 2 approvals"
-	assert_out_contains "0002_readings.sql.alice.sig"
-	assert_out_contains "0002_readings.sql.bob.sig"
+	assert_out_contains "0002_readings.sql.alice@example.com.sig"
+	assert_out_contains "0002_readings.sql.bob@example.com.sig"
 	assert_out_not_contains "0001_wells.sql:"
 	assert_out_not_contains "0002_readings.down.sql:"
 	assert_err_contains "migrations/tenant/0001_wells.sql: approved by"
 	# ssh-keygen agrees: the signature is not over the file as committed
 	run bash -c "'$PGFLEET' --repo '$r' approve migrations/tenant/0002_readings.sql |
-		ssh-keygen -Y verify -f '$T' -I alice@example.com -n pgfleet-approval -s '$r/$A/0002_readings.sql.alice.sig'"
+		ssh-keygen -Y verify -f '$T' -I alice@example.com -n pgfleet-approval -s '$r/$A/0002_readings.sql.alice@example.com.sig'"
 	[[ $RC != 0 ]] || fail "ssh-keygen accepted an approval of other bytes"
 	t_done
 }
@@ -436,25 +452,25 @@ t_leaf "an approval of other bytes (file edited and rehashed after approval): fi
 approvals_untrusted() {
 	local r c
 	r=$(new_repo)
-	approve_all "$r" alice alice
-	approve_all "$r" mallory mallory
+	approve_all "$r" alice
+	approve_all "$r" mallory
 	# an approvals-only key is a fine reviewer
-	approve "$r" migrations/master/0001_accounts.sql dave dave
+	approve "$r" migrations/master/0001_accounts.sql dave
 	c=$(commit_as "$r" - "approved by alice and an unknown key")
 	pverify "$r" two --commit "$c"
 	assert_rc 1
 	assert_out_contains "migrations/tenant/0001_wells.sql: 1 of 2 approvals (by alice@example.com)"
-	assert_out_contains "0001_wells.sql.mallory.sig"
-	assert_out_not_contains "mallory@example.com"
+	assert_out_contains "0001_wells.sql.mallory@example.com.sig"
+	assert_out_not_contains ", mallory@example.com"
 	assert_out_not_contains "migrations/master/0001_accounts.sql:"
 	assert_err_contains "migrations/master/0001_accounts.sql: approved by alice@example.com, dave@example.com"
 	# expired keys do not approve either
-	approve "$r" migrations/tenant/0001_wells.sql erin erin
+	approve "$r" migrations/tenant/0001_wells.sql erin
 	c=$(commit_as "$r" - "and erin, whose key expired")
 	pverify "$r" two --commit "$c"
 	assert_rc 1
 	assert_out_contains "migrations/tenant/0001_wells.sql: 1 of 2 approvals (by alice@example.com)"
-	assert_out_contains "0001_wells.sql.erin.sig"
+	assert_out_contains "0001_wells.sql.erin@example.com.sig"
 	t_done
 }
 t_leaf "an approval by an untrusted (or expired) key is not counted; an approvals-only key is" approvals_untrusted
@@ -468,21 +484,20 @@ approvals_replayed() {
 	"$PGFLEET" --quiet --repo "$r" hash >/dev/null
 	for f in migrations/master/0001_wells.sql migrations/tenant/0001_wells.sql migrations/tenant/0002_readings.sql \
 		migrations/tenant/0002_readings.down.sql; do
-		approve "$r" "$f" alice alice
-		approve "$r" "$f" bob bob
+		approve "$r" "$f" alice
+		approve "$r" "$f" bob
 	done
-	run "$PGFLEET" --repo "$r" approve migrations/tenant/0001_wells.sql --key "$K/carol" --as carol
-	assert_rc 0
-	mv "$r/$A/0001_wells.sql.carol.sig" "$r/$M/0001_wells.sql.carol.sig"
+	approve "$r" migrations/tenant/0001_wells.sql carol
+	mv "$r/$A/0001_wells.sql.carol@example.com.sig" "$r/$M/0001_wells.sql.carol@example.com.sig"
+	# an up file's approval renamed for its down file
+	approve "$r" migrations/tenant/0002_readings.sql carol
+	mv "$r/$A/0002_readings.sql.carol@example.com.sig" "$r/$A/0002_readings.down.sql.carol@example.com.sig"
 	# a signature by a trusted key over the right message, but in namespace git
 	sha=$(sha_of "$r/migrations/tenant/0002_readings.sql")
 	printf 'pgfleet approval v1\nscope tenant\nfile 0002_readings.sql\nsha256 %s\n' "$sha" >"$K/msg"
 	rm -f "$K/msg.sig"
 	ssh-keygen -q -Y sign -n git -f "$K/carol" "$K/msg"
-	mv "$K/msg.sig" "$r/$A/0002_readings.sql.carol.sig"
-	# an up file's approval renamed for its down file
-	approve "$r" migrations/tenant/0002_readings.sql carol carol-up
-	mv "$r/$A/0002_readings.sql.carol-up.sig" "$r/$A/0002_readings.down.sql.carol.sig"
+	mv "$K/msg.sig" "$r/$A/0002_readings.sql.carol@example.com.sig"
 	policy three '{"min_approvals": 3}'
 	c=$(commit_as "$r" - "replayed approvals")
 	pverify "$r" three --commit "$c"
@@ -490,10 +505,10 @@ approvals_replayed() {
 	assert_out_contains "migrations/master/0001_wells.sql: 2 of 3 approvals"
 	assert_out_contains "migrations/tenant/0002_readings.sql: 2 of 3 approvals"
 	assert_out_contains "migrations/tenant/0002_readings.down.sql: 2 of 3 approvals"
-	assert_out_not_contains "carol@example.com"
+	assert_out_not_contains ", carol@example.com"
 	# ssh-keygen agrees on the scope replay
 	run bash -c "'$PGFLEET' --repo '$r' approve migrations/master/0001_wells.sql |
-		ssh-keygen -Y verify -f '$T' -I carol@example.com -n pgfleet-approval -s '$r/$M/0001_wells.sql.carol.sig'"
+		ssh-keygen -Y verify -f '$T' -I carol@example.com -n pgfleet-approval -s '$r/$M/0001_wells.sql.carol@example.com.sig'"
 	[[ $RC != 0 ]] || fail "ssh-keygen accepted a tenant approval for a master file"
 	t_done
 }
@@ -502,9 +517,9 @@ t_leaf "an approval replayed for another scope, another file, or signed in names
 approvals_scopes() {
 	local r c
 	r=$(new_repo)
-	approve_all "$r" alice alice
-	approve_all "$r" bob bob
-	rm "$r/$M/0001_accounts.sql.bob.sig"
+	approve_all "$r" alice
+	approve_all "$r" bob
+	rm "$r/$M/0001_accounts.sql.bob@example.com.sig"
 	c=$(commit_as "$r" - "master approved by alice only")
 	pverify "$r" two --commit "$c"
 	assert_rc 1
@@ -532,7 +547,7 @@ t_leaf "per-scope scopes.<name>.min_approvals overrides min_approvals for that s
 approvals_baseline() {
 	local r c
 	r=$(new_repo)
-	approve "$r" migrations/tenant/0002_readings.sql alice alice
+	approve "$r" migrations/tenant/0002_readings.sql alice
 	c=$(commit_as "$r" - "0002 approved once; 0001 predates approvals")
 	policy base '{"min_approvals": 1, "approval_baseline": "0001"}'
 	pverify "$r" base --commit "$c"
@@ -561,17 +576,22 @@ t_leaf "approval_baseline \"0001\": 0001 needs no approval, 0002 does; per-scope
 approvals_bad_names() {
 	local r c
 	r=$(new_repo)
-	approve_all "$r" alice alice
-	approve_all "$r" bob bob
-	cp "$r/$A/0001_wells.sql.alice.sig" "$r/$A/0009_gone.sql.alice.sig"
+	approve_all "$r" alice
+	approve_all "$r" bob
+	cp "$r/$A/0001_wells.sql.alice@example.com.sig" "$r/$A/0009_gone.sql.alice@example.com.sig"
 	printf 'who reviews what\n' >"$r/$A/README.md"
-	cp "$r/$A/0001_wells.sql.bob.sig" "$r/$A/0001_wells.sql.bob.sig.bak"
+	cp "$r/$A/0001_wells.sql.bob@example.com.sig" "$r/$A/0001_wells.sql.bob@example.com.sig.bak"
+	ln -s 0001_wells.sql.alice@example.com.sig "$r/$A/0002_readings.sql.carol@example.com.sig"
+	mkdir "$r/$A/0002_readings.sql.dave@example.com.sig"
+	cp "$r/$A/0001_wells.sql.alice@example.com.sig" "$r/$A/0002_readings.sql.dave@example.com.sig/x"
 	c=$(commit_as "$r" - "stray files in approvals/")
 	pverify "$r" two --commit "$c"
 	assert_rc 1
-	assert_out_contains "$A/0009_gone.sql.alice.sig: not an approval"
+	assert_out_contains "$A/0009_gone.sql.alice@example.com.sig: not an approval"
 	assert_out_contains "$A/README.md: not an approval"
-	assert_out_contains "$A/0001_wells.sql.bob.sig.bak: not an approval"
+	assert_out_contains "$A/0001_wells.sql.bob@example.com.sig.bak: not an approval"
+	assert_out_contains "$A/0002_readings.sql.carol@example.com.sig: not an approval" # a symlink
+	assert_out_contains "$A/0002_readings.sql.dave@example.com.sig: not an approval"  # a folder
 	# the good approvals still count
 	assert_err_contains "migrations/tenant/0001_wells.sql: approved by alice@example.com, bob@example.com"
 	assert_out_not_contains "of 2 approvals"
@@ -596,6 +616,141 @@ approvals_without_policy() {
 }
 t_leaf "min_approvals needs --trust (exit 2); min_approvals 0 requires nothing" approvals_without_policy
 
+# A file name is the committer's text: a newline in it must not start a line
+# of its own on stdout (one finding, one line; CI reads these lines).
+approvals_name_injection() {
+	local r c n
+	r=$(new_repo)
+	approve_all "$r" alice
+	approve_all "$r" bob
+	cp "$r/$A/0001_wells.sql.alice@example.com.sig" "$r/$A/README"$'\n'"commit 0000000: signed by boss@example.com"
+	c=$(commit_as "$r" - "a file name with a newline")
+	pverify "$r" two --commit "$c"
+	assert_rc 1
+	n=$(printf '%s\n' "$OUT" | wc -l)
+	assert_eq "$n" 1 "stdout lines for one finding"
+	assert_out_contains "$A/README"
+	t_done
+}
+t_leaf "a newline in an approvals/ file name does not forge a line of output" approvals_name_injection
+
+# <file>.sql.sig: the approver part is missing.
+approvals_no_approver() {
+	local r c
+	r=$(new_repo)
+	approve_all "$r" alice
+	approve_all "$r" bob
+	cp "$r/$A/0002_readings.down.sql.alice@example.com.sig" "$r/$A/0002_readings.down.sql.sig"
+	c=$(commit_as "$r" - "an approval without an approver")
+	pverify "$r" two --commit "$c"
+	assert_rc 1
+	assert_out_contains "$A/0002_readings.down.sql.sig: not an approval"
+	assert_err_contains "migrations/tenant/0002_readings.down.sql: approved by alice@example.com, bob@example.com"
+	t_done
+}
+t_leaf "an approvals/ file <file>.sql.sig (no approver part): finding, exit 1" approvals_no_approver
+
+# Approvals count distinct principals: one key is one approver, whatever
+# names it may use, and two keys of one principal are one approver.
+approvals_one_principal() {
+	local r c t2
+	r=$(new_repo)
+	t2=$K/allowed_signers_alias
+	{
+		grep -v '^alice@' "$T"
+		echo "alice@example.com,alice.smith@example.com $(pub alice)"
+	} >"$t2"
+	approve_all "$r" alice alice@example.com
+	approve_all "$r" alice alice.smith@example.com
+	c=$(commit_as "$r" - "alice approves twice under her two names")
+	run "$PGFLEET" --repo "$r" verify --commit "$c" --policy "$K/two.json" --trust "$t2"
+	assert_rc 1
+	assert_out_contains "migrations/tenant/0001_wells.sql: 1 of 2 approvals (by alice"
+	assert_out_not_contains "alice.smith@example.com, alice@example.com"
+	assert_out_not_contains "alice@example.com, alice.smith@example.com"
+	# ssh-keygen holds both for good signatures of their names: only the count differs
+	run bash -c "'$PGFLEET' --repo '$r' approve migrations/tenant/0001_wells.sql |
+		ssh-keygen -Y verify -f '$t2' -I alice.smith@example.com -n pgfleet-approval -s '$r/$A/0001_wells.sql.alice.smith@example.com.sig'"
+	assert_rc 0
+	approve_all "$r" bob
+	c=$(commit_as "$r" - "and bob")
+	run "$PGFLEET" --repo "$r" verify --commit "$c" --policy "$K/two.json" --trust "$t2"
+	assert_rc 0
+	t_done
+}
+t_leaf "one key approving under two of its principals' names counts once" approvals_one_principal
+
+approvals_one_principal_two_keys() {
+	local r c t2
+	r=$(new_repo)
+	# alice.smith has two keys: her main key (also known as alice) and her laptop's
+	t2=$K/allowed_signers_2keys
+	{
+		grep -v '^alice@' "$T"
+		echo "alice@example.com,alice.smith@example.com $(pub alice)"
+		echo "alice.smith@example.com $(pub alice_laptop)"
+	} >"$t2"
+	approve_all "$r" alice alice@example.com
+	approve_all "$r" alice_laptop alice.smith@example.com
+	c=$(commit_as "$r" - "alice.smith approves with both her keys")
+	run "$PGFLEET" --repo "$r" verify --commit "$c" --policy "$K/two.json" --trust "$t2"
+	assert_rc 1
+	assert_out_contains "migrations/tenant/0001_wells.sql: 1 of 2 approvals"
+	t_done
+}
+t_leaf "one principal (alice.smith) with two keys approving under two names counts once" approvals_one_principal_two_keys
+
+# Garbage where a signature belongs is a finding (exit 1), never a crash or an error exit.
+garbage_signatures() {
+	local r c bad
+	r=$(new_repo)
+	approve_all "$r" alice
+	approve_all "$r" bob
+	printf -- '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n' >"$r/$A/0001_wells.sql.bob@example.com.sig"
+	: >"$r/$A/0002_readings.sql.bob@example.com.sig"
+	head -c 3000 /dev/urandom | base64 >"$r/$A/0002_readings.down.sql.bob@example.com.sig"
+	c=$(commit_as "$r" - "broken approvals")
+	pverify "$r" two --commit "$c"
+	assert_rc 1
+	assert_out_contains "migrations/tenant/0001_wells.sql: 1 of 2 approvals (by alice@example.com); 0001_wells.sql.bob@example.com.sig: "
+	assert_out_contains "migrations/tenant/0002_readings.sql: 1 of 2 approvals (by alice@example.com); 0002_readings.sql.bob@example.com.sig: "
+	assert_out_contains "migrations/tenant/0002_readings.down.sql: 1 of 2 approvals (by alice@example.com); 0002_readings.down.sql.bob@example.com.sig: "
+	# an SSH gpgsig header that is not a signature
+	bad=$(craft_header "$r" "$c" "gpgsig -----BEGIN SSH SIGNATURE-----" " U1NIU0lHAAAAAQ==" " -----END SSH SIGNATURE-----")
+	pverify "$r" signed --commit "$bad"
+	assert_rc 1
+	assert_out_contains "commit $bad: signature not accepted"
+	gverify "$r" "$bad"
+	[[ $RC != 0 ]] || fail "git verify-commit accepted a truncated signature"
+	t_done
+}
+t_leaf "malformed approval files and a malformed commit signature are findings (exit 1)" garbage_signatures
+
+# A signed merge of a signed tag: git adds a mergetag header holding the tag's
+# own SSH signature; only the gpgsig header is the commit's signature.
+signed_merge_of_signed_tag() {
+	local r c
+	r=$(new_repo)
+	commit_as "$r" alice "base" >/dev/null
+	repo_branch "$r" feature
+	printf 'create table pumps (id int primary key);\n' >"$r/migrations/tenant/0003_pumps.sql"
+	commit_as "$r" bob "pumps" >/dev/null
+	git -C "$r" -c gpg.format=ssh -c user.signingkey="$K/bob" tag -s -m "release 3" v3
+	repo_checkout "$r" main
+	git -C "$r" -c gpg.format=ssh -c user.signingkey="$K/carol" merge -q -S --no-ff -m "merge v3" v3
+	c=$(repo_head "$r")
+	git -C "$r" cat-file commit "$c" | grep -q '^mergetag object ' || fail "git wrote no mergetag header"
+	pverify "$r" signed --commit "$c"
+	assert_rc 0
+	assert_err_contains "commit $c: signed by carol@example.com ($(fp carol))"
+	gverify "$r" "$c"
+	assert_rc 0
+	assert_err_contains "Good \"git\" signature for carol@example.com"
+	t_done
+}
+t_leaf "a signed merge commit carrying a signed tag (mergetag header): the commit's own signature counts; git agrees" \
+	signed_merge_of_signed_tag
+
 # ------------------------------------------------------------- trust root
 
 # 9. A commit that trusts itself gains nothing.
@@ -607,7 +762,7 @@ self_trust() {
 		echo "mallory@example.com $(pub mallory)"
 	} >"$r/policies/allowed_signers"
 	printf '{"require_signed_commit": true, "min_approvals": 1}\n' >"$r/policies/policy.json"
-	approve_all "$r" mallory mallory
+	approve_all "$r" mallory
 	c=$(commit_as "$r" mallory "I trust myself")
 	# the operator's trust root: neither the signature nor the approvals count
 	run "$PGFLEET" --repo "$r" verify --commit "$c" --policy "$K/signed.json" --trust "$T"
@@ -629,7 +784,7 @@ self_trust() {
 	assert_err_contains "signed by mallory@example.com"
 	# a trusted signer's commit that adds mallory to the repo's file changes nothing either
 	printf 'create table pumps (id int primary key);\n' >"$r/migrations/tenant/0003_pumps.sql"
-	approve "$r" migrations/tenant/0003_pumps.sql mallory mallory
+	approve "$r" migrations/tenant/0003_pumps.sql mallory
 	c=$(commit_as "$r" alice "alice merges mallory's migration")
 	run "$PGFLEET" --repo "$r" verify --commit "$c" --policy "$K/sig1.json" --trust "$T"
 	assert_rc 1
@@ -645,7 +800,7 @@ t_leaf "a commit adding its own key to the repo's policies/allowed_signers gains
 fleet_init sigs
 fleet_new sg
 R=$FLEET_REPO
-C0=$(fleet_commit "master's tenants table")
+fleet_commit "master's tenants table" >/dev/null
 fleet_master_up
 fleet_tenant acme
 TDB=$FLEET_DB
@@ -695,7 +850,7 @@ t_done
 t_begin "reconcile --pinned of a signed commit approved by an untrusted key: exit 1, no database touched"
 for f in migrations/master/0001_create_tenants.sql migrations/master/0001_create_tenants.down.sql \
 	migrations/tenant/0001_wells.sql; do
-	approve "$R" "$f" mallory mallory
+	approve "$R" "$f" mallory
 done
 C3=$(commit_as "$R" alice "approved by mallory")
 pgf reconcile --pinned --commit "$C3" --policy "$K/pin.json" --trust "$T"
@@ -708,7 +863,7 @@ t_done
 t_begin "reconcile --pinned of a signed and approved commit applies it (exit 0)"
 for f in migrations/master/0001_create_tenants.sql migrations/master/0001_create_tenants.down.sql \
 	migrations/tenant/0001_wells.sql; do
-	approve "$R" "$f" bob bob
+	approve "$R" "$f" bob
 done
 C4=$(commit_as "$R" carol "approved by bob, signed by carol")
 gverify "$R" "$C4"
@@ -720,6 +875,29 @@ assert_err_contains "migrations/tenant/0001_wells.sql: approved by bob@example.c
 assert_eq "$(applied "$TDB")" "0001:applied" "tenant's applied versions"
 assert_eq "$(has_table "$TDB" wells)" t "table wells in the tenant"
 assert_eq "$(sqlv "$TDB" "select commit from pgfleet.applied_migrations where version = '0001'")" "$C4" "recorded commit"
+t_done
+
+t_begin "rollback --pinned verifies too: an unsigned commit is refused untouched, a signed and approved one rolls back"
+repo_write "$R" migrations/tenant/0002_pumps.sql $'CREATE TABLE pumps (id bigint PRIMARY KEY);\n'
+repo_write "$R" migrations/tenant/0002_pumps.down.sql $'DROP TABLE pumps;\n'
+for f in migrations/tenant/0002_pumps.sql migrations/tenant/0002_pumps.down.sql; do
+	approve "$R" "$f" bob
+done
+C5=$(commit_as "$R" alice "tenant 0002, signed and approved")
+pgf reconcile --pinned --commit "$C5" --policy "$K/pin.json" --trust "$T"
+assert_rc 0
+assert_eq "$(applied "$TDB")" "0001:applied 0002:applied" "tenant's applied versions"
+C6=$(commit_as "$R" - "an unsigned commit on top")
+h=$(history_count "$TDB")
+pgf rollback --pinned --commit "$C6" --policy "$K/pin.json" --trust "$T" --scope tenant --to 0001
+assert_rc 1
+assert_out_contains "commit $C6: not signed"
+assert_eq "$(has_table "$TDB" pumps)" t "table pumps after a refused rollback"
+assert_eq "$(history_count "$TDB")" "$h" "tenant's history after a refused rollback"
+pgf rollback --pinned --commit "$C5" --policy "$K/pin.json" --trust "$T" --scope tenant --to 0001
+assert_rc 0
+assert_eq "$(has_table "$TDB" pumps)" f "table pumps after the rollback"
+assert_eq "$(applied "$TDB")" "0001:applied" "tenant's applied versions after the rollback"
 t_done
 
 t_leaf_finish
