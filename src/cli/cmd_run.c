@@ -210,10 +210,8 @@ static int run(pgf_cli *cli, pgf_mode mode)
 	pgf_run_opts opts = { .mode = mode, .command = cli->command, .jobs = cli->jobs ? cli->jobs : DEFAULT_JOBS,
 		              .allow_unknown = cli->allow_unknown, .explicit_scopes = cli->nscopes > 0, .rollback_to = cli->to, .tenants = cli->tenants,
 		              .ntenants = cli->ntenants };
-	pgf_trust_root tr;
-	if (pgf_trust_root_open(&tr, cli, mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS, &err) != 0)
-		return pgf_cli_fail(err);
-	opts.policy = tr.policy;
+	if (mode == PGF_MODE_ROLLBACK && cli->nscopes != 1)
+		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs exactly one --scope"), err));
 	if (mode == PGF_MODE_ROLLBACK && cli->to == NULL)
 		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs --to VERSION"), err));
 	if (mode == PGF_MODE_ADOPT && !cli->from_drizzle)
@@ -225,6 +223,10 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		return pgf_cli_fail(err);
 	}
 
+	pgf_trust_root tr;
+	if (pgf_trust_root_open(&tr, cli, mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS, &err) != 0)
+		return pgf_cli_fail(err);
+	opts.policy = tr.policy;
 	bool writes = mode == PGF_MODE_RECONCILE || mode == PGF_MODE_ROLLBACK || mode == PGF_MODE_ADOPT;
 	pgf_ledger *ledger = NULL;
 	if (writes && cli->no_ledger) {
@@ -281,10 +283,6 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		}
 	}
 	pgf_trust_root_close(&tr);
-	if (mode == PGF_MODE_ROLLBACK && cli->nscopes != 1) {
-		pgf_repo_ctx_close(&ctx);
-		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs exactly one --scope"), err));
-	}
 	char *redacted = pgf_pg_redact(master);
 	char *what = pgf_asprintf("%s, master %s, jobs %d", pgf_source_label(ctx.src), redacted, opts.jobs);
 	pgf_cli_begin(cli, what);
