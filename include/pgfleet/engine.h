@@ -66,6 +66,7 @@ typedef struct pgf_run_opts {
 	pgf_policy policy;
 	bool allow_unknown;
 	bool verified;                  /* the commit passed verify (pinned mode) */
+	bool allow_rewind;              /* recorded in the ledger's run_started */
 	bool explicit_scopes;           /* --scope given: adopt refuses non-drizzle scopes instead of skipping */
 	const char *rollback_to;        /* rollback: the version to go back to ("0": all) */
 	const char *const *tenants;     /* --tenant filter (NULL: every tenant) */

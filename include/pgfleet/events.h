@@ -44,6 +44,7 @@ typedef struct pgf_event {
 	const struct pgf_applied_list *state; /* TARGET_STATE */
 	struct pgf_pg *master;  /* the master connection, idle during the call */
 	const char *verified;   /* RUN_START: "pinned" when the commit passed verify, else "no" */
+	bool allow_rewind;      /* RUN_START: --allow-rewind was given */
 	const size_t *counts;   /* RUN_FINISH: per outcome (engine.h's pgf_outcome order) */
 	int64_t entry;          /* APPLIED/FAILED: the entry id BEFORE returned (-1: none) */
 } pgf_event;

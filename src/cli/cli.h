@@ -39,6 +39,7 @@ typedef struct pgf_cli {
 	const char *file;       /* approve: the positional argument */
 	bool commit_given;
 	bool no_ledger;
+	bool allow_rewind;
 	bool with_state;
 	const char *checkpoint;
 	long long since_seq;

@@ -203,6 +203,54 @@ static const char *changed_word(pgf_mode mode)
 	return "changed";
 }
 
+/* Anti-rollback: the pinned commit must descend from the last commit a
+ * pinned run reconciled (from the ledger), so that an old, once-approved
+ * commit cannot be replayed to undo newer migrations. Returns 0 to go on;
+ * -1 with err on errors, or -1 with err NULL when refused (logged). */
+static int check_no_rewind(pgf_repo_ctx *ctx, const pgf_cli *cli, const char *master, pgf_error **err)
+{
+	pgf_pg *conn = NULL;
+	if (pgf_pg_connect(&conn, master, 10, err) != 0)
+		return -1;
+	pgf_pg_result *r = NULL;
+	pgf_error *qe = NULL;
+	int rc = 0;
+	if (pgf_pg_query(conn, &r,
+	                 "SELECT body::json->>'commit', seq FROM pgfleet.ledger WHERE body::json->>'kind' = 'run_started' "
+	                 "AND body::json->>'verified' = 'pinned' ORDER BY seq DESC LIMIT 1",
+	                 0, NULL, &qe) != 0) {
+		/* no ledger yet: nothing was reconciled in pipeline mode */
+		bool absent = pgf_pg_error_is(qe, "42P01") || pgf_pg_error_is(qe, "3F000");
+		if (!absent) {
+			pgf_error_append(err, qe);
+			qe = NULL;
+			rc = -1;
+		}
+		pgf_error_free(qe);
+	} else if (pgf_pg_result_rows(r) == 1) {
+		const char *last = pgf_pg_result_value(r, 0, 0);
+		bool ok = false;
+		pgf_error *de = NULL;
+		if (pgf_source_descends_from(ctx->src, last, &ok, &de) != 0) {
+			pgf_log_warn("the last reconciled commit %.12s (ledger entry %s) is not in this repository: %s", last,
+			             pgf_pg_result_value(r, 0, 1), de->message);
+			pgf_error_free(de);
+		}
+		if (!ok && !cli->allow_rewind) {
+			printf("commit %s: does not descend from %s, the last commit reconciled in pipeline mode (ledger entry "
+			       "%s); refusing to rewind (--allow-rewind, recorded in the ledger, overrides)\n",
+			       pgf_source_commit_id(ctx->src), last, pgf_pg_result_value(r, 0, 1));
+			rc = -1;
+		} else if (!ok) {
+			pgf_log_warn("--allow-rewind: %.12s does not descend from %.12s, the last reconciled commit",
+			             pgf_source_commit_id(ctx->src), last);
+		}
+	}
+	pgf_pg_result_free(r);
+	pgf_pg_close(conn);
+	return rc;
+}
+
 static int run(pgf_cli *cli, pgf_mode mode)
 {
 	double started = pgf_now();
@@ -252,6 +300,7 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		opts.sink.ctx = ledger;
 	}
 	opts.verified = cli->pinned;
+	opts.allow_rewind = cli->allow_rewind;
 
 	pgf_repo_ctx ctx;
 	if (pgf_repo_ctx_open(&ctx, cli, false, &err) != 0) {
@@ -260,7 +309,15 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		return pgf_cli_fail(err);
 	}
 	/* Pipeline mode: the commit must pass verify before any database is
-	 * touched (manifest, history, commit signature, approvals). */
+	 * touched (manifest, history, commit signature, approvals), and must
+	 * not rewind the fleet to an older commit. */
+	if (cli->pinned && writes && check_no_rewind(&ctx, cli, master, &err) != 0) {
+		int code = err != NULL ? pgf_cli_fail(err) : PGF_EXIT_FINDINGS;
+		pgf_trust_root_close(&tr);
+		pgf_repo_ctx_close(&ctx);
+		pgf_ledger_free(ledger);
+		return code;
+	}
 	if (cli->pinned && mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS) {
 		pgf_findings findings = { 0 }, info = { 0 };
 		int vrc = pgf_verify_commit(&ctx, cli, &tr, &findings, &info, NULL, &err);

@@ -13,13 +13,13 @@ static const char *const plan_opts[] = { "repo", "commit", "pinned", "scope", "m
 	                                 "trust", "allow-unknown", "json", "max-file-size", "since", NULL };
 static const char *const reconcile_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
 	                                      "policy", "trust", "allow-unknown", "json", "max-file-size", "since",
-	                                      "key", "no-ledger", NULL };
+	                                      "key", "no-ledger", "allow-rewind", NULL };
 static const char *const rollback_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
 	                                     "policy", "trust", "to", "json", "max-file-size", "since", "key",
-	                                     "no-ledger", NULL };
+	                                     "no-ledger", "allow-rewind", NULL };
 static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
 	                                  "trust", "from-drizzle", "json", "max-file-size", "since", "key",
-	                                  "no-ledger", NULL };
+	                                  "no-ledger", "allow-rewind", NULL };
 
 static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 

@@ -38,6 +38,7 @@ static const opt_def options[] = {
 	{ "allow-unknown", 0, NULL, "proceed where a database has versions the commit does not" },
 	{ "to", 0, "VERSION", "rollback: the version to go back to (0: everything)" },
 	{ "from-drizzle", 0, NULL, "adopt: baseline from drizzle.__drizzle_migrations" },
+	{ "allow-rewind", 0, NULL, "--pinned: allow a commit that does not descend from the last one reconciled" },
 	{ "json", 0, NULL, "machine-readable output on stdout" },
 	{ "quiet", 'q', NULL, "errors only on stderr" },
 	{ "verbose", 'v', NULL, "more detail on stderr" },
@@ -128,6 +129,8 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		cli->key = value;
 	else if (strcmp(n, "no-ledger") == 0)
 		cli->no_ledger = true;
+	else if (strcmp(n, "allow-rewind") == 0)
+		cli->allow_rewind = true;
 	else if (strcmp(n, "with-state") == 0)
 		cli->with_state = true;
 	else if (strcmp(n, "checkpoint") == 0)

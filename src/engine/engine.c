@@ -719,7 +719,8 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 	}
 	e.master = master;
 
-	pgf_event ev = { .kind = PGF_EVENT_RUN_START, .verified = opts->verified ? "pinned" : "no" };
+	pgf_event ev = { .kind = PGF_EVENT_RUN_START, .verified = opts->verified ? "pinned" : "no",
+		         .allow_rewind = opts->allow_rewind };
 	if (mutating(&e) && emit(&e, &ev, NULL, err) != 0)
 		goto done;
 	started = mutating(&e);

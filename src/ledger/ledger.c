@@ -305,6 +305,8 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		              ev->commit, "verified", ev->verified ? ev->verified : "no", "by", who, "pgfleet",
 		              PGFLEET_VERSION);
 		free(who);
+		if (ev->allow_rewind)
+			json_object_set_new(b, "allow_rewind", json_string("yes"));
 		l->run_seq = 0;
 		enqueue(l, b, false, 0);
 		return append(l, ev->master, &l->run_seq, err);
