@@ -163,6 +163,37 @@ static int no_trailing(const pgf_ssh_reader *r, const char *what, const char *wh
 	return 0;
 }
 
+/* Ed25519 keys recently seen: building an EVP_PKEY through OpenSSL 3's
+ * provider lookup costs as much as a verification, and a ledger is signed by
+ * one or two keys. Holds a reference to each (freed at exit by the process). */
+#define ED25519_CACHE 8
+static struct {
+	unsigned char pk[32];
+	EVP_PKEY *pkey;
+} ed_cache[ED25519_CACHE];
+static size_t ed_next;
+static pthread_mutex_t ed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static EVP_PKEY *ed25519_cached(const unsigned char pk[32])
+{
+	EVP_PKEY *key = NULL;
+	pthread_mutex_lock(&ed_lock);
+	for (size_t i = 0; i < ED25519_CACHE && key == NULL; i++)
+		if (ed_cache[i].pkey != NULL && memcmp(ed_cache[i].pk, pk, 32) == 0 && EVP_PKEY_up_ref(ed_cache[i].pkey))
+			key = ed_cache[i].pkey;
+	if (key == NULL) {
+		key = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, pk, 32);
+		if (key != NULL && EVP_PKEY_up_ref(key)) {
+			size_t slot = ed_next++ % ED25519_CACHE;
+			EVP_PKEY_free(ed_cache[slot].pkey);
+			memcpy(ed_cache[slot].pk, pk, 32);
+			ed_cache[slot].pkey = key;
+		}
+	}
+	pthread_mutex_unlock(&ed_lock);
+	return key;
+}
+
 static int ed25519_from(pgf_sshkey *k, pgf_ssh_reader *r, const char *what, pgf_error **err)
 {
 	const unsigned char *pk;
@@ -173,7 +204,7 @@ static int ed25519_from(pgf_sshkey *k, pgf_ssh_reader *r, const char *what, pgf_
 		return pgf_error_set(err, PGF_ERR_INPUT, "%s: ed25519 public key is %zu bytes, not 32", what, n);
 	if (no_trailing(r, what, "public key", err) != 0)
 		return -1;
-	k->pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, pk, 32);
+	k->pkey = ed25519_cached(pk);
 	if (k->pkey == NULL)
 		return pgf_ssh_openssl_error(err, PGF_ERR_INPUT, what);
 	return 0;
