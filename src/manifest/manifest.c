@@ -87,7 +87,12 @@ static int parse_line(pgf_manifest *m, const char *s, size_t n, size_t line, con
 	    s[PGF_SHA256_HEX_LEN + 1] != ' ')
 		return pgf_error_set(err, PGF_ERR_INPUT,
 		                     "%s:%zu: expected \"<sha256 hex>  <file>\" or \"chain <sha256 hex>\"", label, line);
-	char *file = pgf_strndup(s + PGF_SHA256_HEX_LEN + 2, n - PGF_SHA256_HEX_LEN - 2);
+	const char *name = s + PGF_SHA256_HEX_LEN + 2;
+	size_t name_len = n - PGF_SHA256_HEX_LEN - 2;
+	for (size_t i = 0; i < name_len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return pgf_error_set(err, PGF_ERR_INPUT, "%s:%zu: a control character in a file name", label, line);
+	char *file = pgf_strndup(name, name_len);
 	pgf_manifest_add(m, file, s);
 	m->entries[m->count - 1].line = line;
 	free(file);

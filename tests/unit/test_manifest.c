@@ -464,6 +464,24 @@ static void test_from_set(void **state)
 	pgf_migration_set_free(set);
 }
 
+/* Found by fuzz_manifest: a name with a control character (a CR before the
+ * line's end, a NUL) did not survive format/parse; it is refused instead. */
+static void test_parse_control_character_in_name(void **state)
+{
+	(void)state;
+	static const char cr[] = "pgfleet.sum 1\n" ZEROS "  0001_a.sql\r\r\nchain " ZEROS "\n";
+	static const char nul[] = "pgfleet.sum 1\n" ZEROS "  0001_a\0.sql\nchain " ZEROS "\n";
+	pgf_manifest *m = NULL;
+	pgf_error *err = NULL;
+	assert_int_equal(pgf_manifest_parse(&m, cr, sizeof(cr) - 1, LABEL, &err), -1);
+	assert_string_equal(err->message, LABEL ":2: a control character in a file name");
+	pgf_error_free(err);
+	err = NULL;
+	assert_int_equal(pgf_manifest_parse(&m, nul, sizeof(nul) - 1, LABEL, &err), -1);
+	assert_string_equal(err->message, LABEL ":2: a control character in a file name");
+	pgf_error_free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_parse_line_after_chain),
 		cmocka_unit_test(test_parse_missing_chain),
 		cmocka_unit_test(test_from_set),
+		cmocka_unit_test(test_parse_control_character_in_name),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
