@@ -117,6 +117,12 @@ struct pgf_ledger {
 	size_t nqueue, cap;
 	int64_t run_seq;
 	bool ready;
+	/* "target\tscope" of every intent open when the run started: a target
+	 * not in it needs no recovery query (a no-op run costs no master round
+	 * trip per tenant). An intent opened later by another reconciler that
+	 * then died is recovered by the next run. */
+	char **open_keys;
+	size_t nopen;
 };
 
 int pgf_ledger_new(pgf_ledger **out, const char *key_path, pgf_error **err)
@@ -138,6 +144,9 @@ void pgf_ledger_free(pgf_ledger *l)
 	for (size_t i = 0; i < l->nqueue; i++)
 		json_decref(l->queue[i].body);
 	free(l->queue);
+	for (size_t i = 0; i < l->nopen; i++)
+		free(l->open_keys[i]);
+	free(l->open_keys);
 	pgf_signer_free(l->signer);
 	free(l);
 }
@@ -253,6 +262,30 @@ static const char *kind_of_result(const char *action, bool ok)
 /* Crash recovery, under the target's lock: an open intent whose version is
  * recorded in the database (with that intent) took effect: "recovered";
  * otherwise it never did: "abandoned". */
+static int load_open_keys(pgf_ledger *l, pgf_pg *master, pgf_error **err)
+{
+	pgf_pg_result *r = NULL;
+	if (pgf_pg_query(master, &r, "SELECT DISTINCT target || E'\\t' || scope FROM pgfleet.ledger_open_intents", 0,
+	                 NULL, err) != 0)
+		return -1;
+	l->nopen = pgf_pg_result_rows(r);
+	l->open_keys = pgf_calloc(l->nopen ? l->nopen : 1, sizeof(char *));
+	for (size_t i = 0; i < l->nopen; i++)
+		l->open_keys[i] = pgf_strdup(pgf_pg_result_value(r, i, 0));
+	pgf_pg_result_free(r);
+	return 0;
+}
+
+static bool maybe_open(const pgf_ledger *l, const char *target, const char *scope)
+{
+	size_t tn = strlen(target);
+	for (size_t i = 0; i < l->nopen; i++)
+		if (strncmp(l->open_keys[i], target, tn) == 0 && l->open_keys[i][tn] == '\t' &&
+		    strcmp(l->open_keys[i] + tn + 1, scope) == 0)
+			return true;
+	return false;
+}
+
 static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 {
 	if (!l->ready) {
@@ -260,6 +293,8 @@ static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 			return -1;
 		l->ready = true;
 	}
+	if (!maybe_open(l, ev->target, ev->scope))
+		return 0;
 	pgf_pg_result *r = NULL;
 	const char *params[] = { ev->target, ev->scope };
 	if (pgf_pg_query(ev->master, &r,
@@ -309,7 +344,9 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 			json_object_set_new(b, "allow_rewind", json_string("yes"));
 		l->run_seq = 0;
 		enqueue(l, b, false, 0);
-		return append(l, ev->master, &l->run_seq, err);
+		if (append(l, ev->master, &l->run_seq, err) != 0)
+			return -1;
+		return load_open_keys(l, ev->master, err);
 	}
 	case PGF_EVENT_TARGET_STATE:
 		return recover(l, ev, err);
