@@ -45,7 +45,8 @@ static const char schema_sql[] =
 	"  seq bigint PRIMARY KEY,\n"
 	"  target text NOT NULL,\n"
 	"  scope text NOT NULL,\n"
-	"  version text NOT NULL);\n"
+	"  version text NOT NULL,\n"
+	"  action text NOT NULL);\n"
 	"CREATE TABLE IF NOT EXISTS pgfleet.ledger_meta (key text PRIMARY KEY, value text NOT NULL);\n"
 	"INSERT INTO pgfleet.ledger_meta VALUES ('ledger_version', '1') ON CONFLICT DO NOTHING;\n"
 	"CREATE OR REPLACE FUNCTION pgfleet.ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
@@ -208,12 +209,13 @@ static int append(pgf_ledger *l, pgf_pg *master, int64_t *last_seq, pgf_error **
 			free(qs);
 			if (p->open_intent) {
 				json_t *t = json_object_get(p->body, "target"), *s = json_object_get(p->body, "scope"),
-				       *v = json_object_get(p->body, "version");
+				       *v = json_object_get(p->body, "version"), *ac = json_object_get(p->body, "action");
 				char *qt = pgf_pg_quote_literal(master, json_string_value(t), strlen(json_string_value(t)));
 				char *qsc = pgf_pg_quote_literal(master, json_string_value(s), strlen(json_string_value(s)));
 				char *qv = pgf_pg_quote_literal(master, json_string_value(v), strlen(json_string_value(v)));
-				pgf_buf_printf(&side, "INSERT INTO pgfleet.ledger_open_intents VALUES (%lld, %s, %s, %s);\n",
-				               (long long)seq, qt, qsc, qv);
+				pgf_buf_printf(&side, "INSERT INTO pgfleet.ledger_open_intents VALUES (%lld, %s, %s, %s, '%s');\n",
+				               (long long)seq, qt, qsc, qv,
+				               strcmp(json_string_value(ac), "rollback") == 0 ? "rollback" : "apply");
 				free(qt);
 				free(qsc);
 				free(qv);
@@ -298,17 +300,25 @@ static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 	pgf_pg_result *r = NULL;
 	const char *params[] = { ev->target, ev->scope };
 	if (pgf_pg_query(ev->master, &r,
-	                 "SELECT seq, version FROM pgfleet.ledger_open_intents WHERE target = $1 AND scope = $2 ORDER BY seq",
+	                 "SELECT seq, version, action FROM pgfleet.ledger_open_intents WHERE target = $1 AND scope = $2 "
+	                 "ORDER BY seq",
 	                 2, params, err) != 0)
 		return -1;
 	size_t n = pgf_pg_result_rows(r);
 	for (size_t i = 0; i < n; i++) {
 		int64_t seq = atoll(pgf_pg_result_value(r, i, 0));
 		const char *version = pgf_pg_result_value(r, i, 1);
-		bool took_effect = false;
-		for (size_t k = 0; ev->state != NULL && k < ev->state->count; k++)
-			took_effect = took_effect || (ev->state->items[k].ledger_entry == seq &&
-			                              strcmp(ev->state->items[k].version, version) == 0);
+		/* an apply took effect when its row names this intent; a rollback,
+		 * when the version's row is gone (it existed when the intent was
+		 * written) */
+		bool rollback = strcmp(pgf_pg_result_value(r, i, 2), "rollback") == 0;
+		bool named = false, present = false;
+		for (size_t k = 0; ev->state != NULL && k < ev->state->count; k++) {
+			bool same = strcmp(ev->state->items[k].version, version) == 0;
+			present = present || same;
+			named = named || (same && ev->state->items[k].ledger_entry == seq);
+		}
+		bool took_effect = rollback ? !present : named;
 		json_t *b = json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", took_effect ? "recovered" : "abandoned", "intent",
 		                      (json_int_t)seq, "target", ev->target, "scope", ev->scope, "version", version);
 		enqueue(l, b, false, seq);
@@ -379,8 +389,11 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		return l->nqueue >= BATCH ? append(l, ev->master, NULL, err) : 0;
 	}
 	case PGF_EVENT_TARGET_FINISH:
+		/* Results are written before the target's lock is released: another
+		 * reconciler taking the lock next must not see this run's intents
+		 * open, or it would close them a second time. */
 		if (ev->outcome == NULL || strcmp(ev->outcome, "up to date") == 0 || strcmp(ev->outcome, "changed") == 0)
-			return 0;
+			return l->nqueue > 0 ? append(l, ev->master, NULL, err) : 0;
 		b = json_pack("{s:s, s:s}", "kind", strcmp(ev->outcome, "unreachable") == 0 ? "failed" : ev->outcome, "target",
 		              ev->target);
 		if (ev->reason != NULL)
@@ -388,7 +401,7 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		if (ev->error != NULL)
 			json_object_set_new(b, "error", json_string(ev->error->message));
 		enqueue(l, b, false, 0);
-		return l->nqueue >= BATCH ? append(l, ev->master, NULL, err) : 0;
+		return append(l, ev->master, NULL, err);
 	case PGF_EVENT_RUN_FINISH: {
 		static const char *const names[] = { "up_to_date", "changed", "skipped", "busy", "refused", "failed" };
 		b = json_pack("{s:s, s:s}", "kind", "run_finished", "outcome", ev->outcome ? ev->outcome : "");
