@@ -2,7 +2,8 @@
  * every entry signed (SSHSIG, namespace pgfleet-ledger) by the reconciler.
  *
  * An entry's body is canonical JSON (keys sorted, no whitespace, ASCII with
- * \u escapes, integers and strings only) that carries its own seq and the
+ * \u escapes in upper-case hex as jansson writes them, integers and strings
+ * only) that carries its own seq and the
  * previous entry's hash ("prev"), so the signature covers the chain link:
  *     hash = sha256hex(body), signature = SSHSIG(body).
  * The genesis entry's prev is 64 zeros. */
@@ -19,7 +20,7 @@
 
 #define PGF_LEDGER_NAMESPACE "pgfleet-ledger"
 #define PGF_CHECKPOINT_NAMESPACE "pgfleet-checkpoint"
-#define PGF_LEDGER_VERSION 1
+#define PGF_LEDGER_VERSION 2
 
 /* Creates pgfleet.ledger and its helpers in master if absent. */
 int pgf_ledger_ensure(pgf_pg *master, pgf_error **err);

@@ -38,6 +38,9 @@ int pgf_cmd_ledger(pgf_cli *cli)
 		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE,
 		                                   "no master database: pass --master CONNINFO or set MASTER_DATABASE_URL"),
 		                     err));
+	if (cli->since != NULL && (!pgf_str_is_digits(cli->since, strlen(cli->since)) || strlen(cli->since) > 18))
+		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "--since '%s': expected an entry number", cli->since),
+		                     err));
 	if (strcmp(sub, "checkpoint") == 0 && cli->key == NULL)
 		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "ledger checkpoint signs: pass --key FILE"), err));
 

@@ -47,8 +47,11 @@ static const char schema_sql[] =
 	"  scope text NOT NULL,\n"
 	"  version text NOT NULL,\n"
 	"  action text NOT NULL);\n"
+	/* version 2: the intent's action, to recover rollbacks */
+	"ALTER TABLE pgfleet.ledger_open_intents ADD COLUMN IF NOT EXISTS action text NOT NULL DEFAULT 'apply';\n"
 	"CREATE TABLE IF NOT EXISTS pgfleet.ledger_meta (key text PRIMARY KEY, value text NOT NULL);\n"
-	"INSERT INTO pgfleet.ledger_meta VALUES ('ledger_version', '1') ON CONFLICT DO NOTHING;\n"
+	"INSERT INTO pgfleet.ledger_meta VALUES ('ledger_version', '2')\n"
+	"  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;\n"
 	"CREATE OR REPLACE FUNCTION pgfleet.ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
 	"BEGIN RAISE EXCEPTION 'pgfleet.ledger is append-only' USING ERRCODE = 'insufficient_privilege'; END\n"
 	"$f$;\n"

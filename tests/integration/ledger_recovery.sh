@@ -5,7 +5,9 @@
 # took effect) or the test terminates that backend (it did not). The next run
 # must close the dead run's intent with "recovered" in the first case and
 # "abandoned" in the second, agree with the database, apply nothing twice and
-# leave ledger verify clean. Random kills at scale: ledger_crash.sh.
+# leave ledger verify --with-state clean. Also: a live reconciler's intent is
+# not "recovered" by a second reconciler that takes the same tenant's lock
+# after it. Random kills at scale: ledger_crash.sh.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/assert.sh"
