@@ -46,6 +46,12 @@ typedef struct file_approvals {
 	pgf_sshsig *sigs[MAX_APPROVERS]; /* keep the principals' storage alive */
 } file_approvals;
 
+static int fa_cmp(const void *a, const void *b)
+{
+	return strcmp(((const file_approvals *)a)->file, ((const file_approvals *)b)->file);
+}
+
+/* fa is sorted by file name: a binary search on the name's prefix. */
 static file_approvals *find_file(file_approvals *fa, size_t n, const char *signame, const char **approver)
 {
 	/* <file>.sql.<approver>.sig: the file name ends at the first ".sql." */
@@ -54,12 +60,13 @@ static file_approvals *find_file(file_approvals *fa, size_t n, const char *signa
 	if (cut == NULL || !pgf_str_has_suffix(signame, ".sig") || strlen(cut + 5) <= 4)
 		return NULL;
 	size_t flen = (size_t)(cut - signame) + 4;
-	for (size_t i = 0; i < n; i++)
-		if (strlen(fa[i].file) == flen && strncmp(fa[i].file, signame, flen) == 0) {
-			*approver = cut + 5;
-			return &fa[i];
-		}
-	return NULL;
+	char *name = pgf_strndup(signame, flen);
+	file_approvals key = { .file = name };
+	file_approvals *f = n ? bsearch(&key, fa, n, sizeof(file_approvals), fa_cmp) : NULL;
+	free(name);
+	if (f != NULL)
+		*approver = cut + 5;
+	return f;
 }
 
 int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source *src, const pgf_migration_set *set,
@@ -74,6 +81,8 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 			fa[n++] = (file_approvals){ .file = m->down_file, .sha256 = m->down_sha256, .version = m->version };
 	}
 
+	if (n > 1)
+		qsort(fa, n, sizeof(file_approvals), fa_cmp);
 	char *dir = pgf_asprintf("%s/%s", set->folder, PGF_APPROVALS_DIR);
 	pgf_entry_list list = { NULL, 0 };
 	pgf_error *le = NULL;
