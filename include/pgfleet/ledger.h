@@ -59,6 +59,15 @@ int pgf_ledger_verify(pgf_ledger_report *out, pgf_pg *master, const pgf_allowed_
 int pgf_ledger_check_state(pgf_pg *master, const char *tenants_query, pgf_ledger_finding_cb cb, void *ctx,
                            int64_t *findings, pgf_error **err);
 
+/* Every entry after seq since, in order, a page at a time. */
+typedef struct pgf_ledger_entry {
+	int64_t seq;
+	const char *body, *prev_hash, *hash, *signature, *key_fingerprint;
+} pgf_ledger_entry;
+typedef void (*pgf_ledger_entry_cb)(void *ctx, const pgf_ledger_entry *e);
+int pgf_ledger_each(pgf_pg *master, int64_t since, pgf_ledger_entry_cb cb, void *ctx, int64_t *last,
+                    pgf_error **err);
+
 /* One JSON object per line from seq since+1 on. */
 int pgf_ledger_export(pgf_pg *master, int64_t since, void (*line)(void *ctx, const char *json), void *ctx,
                       pgf_error **err);

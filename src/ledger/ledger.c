@@ -427,6 +427,7 @@ typedef struct verifier {
 	void *ctx;
 	int64_t findings;
 	int64_t expect_seq;
+	int64_t entries;
 	char prev[65];
 } verifier;
 
@@ -531,14 +532,11 @@ static int check_checkpoint(verifier *v, pgf_pg *master, const char *text, pgf_e
 	return 0;
 }
 
-int pgf_ledger_verify(pgf_ledger_report *out, pgf_pg *master, const pgf_allowed_signers *trust,
-                      const char *checkpoint, pgf_ledger_finding_cb cb, void *ctx, pgf_error **err)
+int pgf_ledger_each(pgf_pg *master, int64_t since, pgf_ledger_entry_cb cb, void *ctx, int64_t *last,
+                    pgf_error **err)
 {
-	memset(out, 0, sizeof(*out));
-	verifier v = { .trust = trust, .cb = cb, .ctx = ctx, .expect_seq = 1 };
-	snprintf(v.prev, sizeof(v.prev), "%s", ZERO_HASH);
 	/* in pages, so that memory does not grow with the ledger */
-	int64_t after = 0;
+	int64_t after = since;
 	for (;;) {
 		char a[32];
 		snprintf(a, sizeof(a), "%lld", (long long)after);
@@ -551,16 +549,38 @@ int pgf_ledger_verify(pgf_ledger_report *out, pgf_pg *master, const pgf_allowed_
 			return -1;
 		size_t n = pgf_pg_result_rows(r);
 		for (size_t i = 0; i < n; i++) {
-			int64_t seq = atoll(pgf_pg_result_value(r, i, 0));
-			check_entry(&v, seq, pgf_pg_result_value(r, i, 1), pgf_pg_result_value(r, i, 2),
-			            pgf_pg_result_value(r, i, 3), pgf_pg_result_value(r, i, 4), pgf_pg_result_value(r, i, 5));
-			out->entries++;
-			after = seq;
+			pgf_ledger_entry e = { atoll(pgf_pg_result_value(r, i, 0)), pgf_pg_result_value(r, i, 1),
+				               pgf_pg_result_value(r, i, 2), pgf_pg_result_value(r, i, 3),
+				               pgf_pg_result_value(r, i, 4), pgf_pg_result_value(r, i, 5) };
+			after = e.seq;
+			cb(ctx, &e);
 		}
 		pgf_pg_result_free(r);
 		if (n == 0)
 			break;
 	}
+	if (last != NULL)
+		*last = after;
+	return 0;
+}
+
+static void verify_one(void *ctx, const pgf_ledger_entry *e)
+{
+	verifier *v = ctx;
+	check_entry(v, e->seq, e->body, e->prev_hash, e->hash, e->signature, e->key_fingerprint);
+	v->entries++;
+}
+
+int pgf_ledger_verify(pgf_ledger_report *out, pgf_pg *master, const pgf_allowed_signers *trust,
+                      const char *checkpoint, pgf_ledger_finding_cb cb, void *ctx, pgf_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	verifier v = { .trust = trust, .cb = cb, .ctx = ctx, .expect_seq = 1 };
+	snprintf(v.prev, sizeof(v.prev), "%s", ZERO_HASH);
+	int64_t after = 0;
+	if (pgf_ledger_each(master, 0, verify_one, &v, &after, err) != 0)
+		return -1;
+	out->entries = v.entries;
 	/* the head row must be the last entry */
 	pgf_pg_result *h = NULL;
 	if (pgf_pg_query(master, &h, "SELECT seq, hash FROM pgfleet.ledger_head", 0, NULL, err) != 0)
@@ -578,36 +598,28 @@ int pgf_ledger_verify(pgf_ledger_report *out, pgf_pg *master, const pgf_allowed_
 	return 0;
 }
 
+typedef struct export_ctx {
+	void (*line)(void *ctx, const char *json);
+	void *ctx;
+} export_ctx;
+
+static void export_one(void *ctx, const pgf_ledger_entry *e)
+{
+	export_ctx *x = ctx;
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)e->seq, "body", e->body, "prev_hash",
+	                      e->prev_hash, "hash", e->hash, "signature", e->signature, "key_fingerprint",
+	                      e->key_fingerprint);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	x->line(x->ctx, s);
+	free(s);
+	json_decref(o);
+}
+
 int pgf_ledger_export(pgf_pg *master, int64_t since, void (*line)(void *ctx, const char *json), void *ctx,
                       pgf_error **err)
 {
-	int64_t after = since;
-	for (;;) {
-		char a[32];
-		snprintf(a, sizeof(a), "%lld", (long long)after);
-		const char *params[] = { a };
-		pgf_pg_result *r = NULL;
-		if (pgf_pg_query(master, &r,
-		                 "SELECT seq, body, prev_hash, hash, signature, key_fingerprint FROM pgfleet.ledger "
-		                 "WHERE seq > $1::bigint ORDER BY seq LIMIT 5000",
-		                 1, params, err) != 0)
-			return -1;
-		size_t n = pgf_pg_result_rows(r);
-		for (size_t i = 0; i < n; i++) {
-			after = atoll(pgf_pg_result_value(r, i, 0));
-			json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)after, "body",
-			                      pgf_pg_result_value(r, i, 1), "prev_hash", pgf_pg_result_value(r, i, 2), "hash",
-			                      pgf_pg_result_value(r, i, 3), "signature", pgf_pg_result_value(r, i, 4),
-			                      "key_fingerprint", pgf_pg_result_value(r, i, 5));
-			char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			line(ctx, s);
-			free(s);
-			json_decref(o);
-		}
-		pgf_pg_result_free(r);
-		if (n == 0)
-			return 0;
-	}
+	export_ctx x = { line, ctx };
+	return pgf_ledger_each(master, since, export_one, &x, NULL, err);
 }
 
 int pgf_ledger_checkpoint(char **out, pgf_pg *master, const char *key_path, pgf_error **err)

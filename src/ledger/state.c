@@ -48,40 +48,29 @@ static const char *str(json_t *o, const char *k)
 	return v ? v : "";
 }
 
+static void story_entry(void *ctx, const pgf_ledger_entry *e)
+{
+	story *s = ctx;
+	json_t *b = json_loads(e->body, 0, NULL);
+	if (b == NULL)
+		return; /* reported by the chain check */
+	const char *kind = str(b, "kind");
+	if (strcmp(kind, "intent") == 0) {
+		PGF_ARRAY_GROW(s->items, s->count, s->cap);
+		s->items[s->count++] = (intent){ e->seq, pgf_strdup(str(b, "target")), pgf_strdup(str(b, "scope")),
+			                         pgf_strdup(str(b, "version")), pgf_strdup(str(b, "sha256")),
+			                         pgf_strdup(str(b, "action")), NULL };
+	} else if (result_kind(kind) != NULL && json_is_integer(json_object_get(b, "intent"))) {
+		intent *in = find_intent(s, json_integer_value(json_object_get(b, "intent")));
+		if (in != NULL)
+			in->result = result_kind(kind);
+	}
+	json_decref(b);
+}
+
 static int read_story(story *s, pgf_pg *master, pgf_error **err)
 {
-	int64_t after = 0;
-	for (;;) {
-		char a[32];
-		snprintf(a, sizeof(a), "%lld", (long long)after);
-		const char *params[] = { a };
-		pgf_pg_result *r = NULL;
-		if (pgf_pg_query(master, &r, "SELECT seq, body FROM pgfleet.ledger WHERE seq > $1::bigint ORDER BY seq LIMIT 5000",
-		                 1, params, err) != 0)
-			return -1;
-		size_t n = pgf_pg_result_rows(r);
-		for (size_t i = 0; i < n; i++) {
-			after = atoll(pgf_pg_result_value(r, i, 0));
-			json_t *b = json_loads(pgf_pg_result_value(r, i, 1), 0, NULL);
-			if (b == NULL)
-				continue; /* reported by the chain check */
-			const char *kind = str(b, "kind");
-			if (strcmp(kind, "intent") == 0) {
-				PGF_ARRAY_GROW(s->items, s->count, s->cap);
-				s->items[s->count++] = (intent){ after, pgf_strdup(str(b, "target")), pgf_strdup(str(b, "scope")),
-					                         pgf_strdup(str(b, "version")), pgf_strdup(str(b, "sha256")),
-					                         pgf_strdup(str(b, "action")), NULL };
-			} else if (result_kind(kind) != NULL && json_is_integer(json_object_get(b, "intent"))) {
-				intent *in = find_intent(s, json_integer_value(json_object_get(b, "intent")));
-				if (in != NULL)
-					in->result = result_kind(kind);
-			}
-			json_decref(b);
-		}
-		pgf_pg_result_free(r);
-		if (n == 0)
-			return 0;
-	}
+	return pgf_ledger_each(master, 0, story_entry, s, NULL, err);
 }
 
 /* Whether the ledger says (target, scope, version) is in effect: the last
