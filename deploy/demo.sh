@@ -6,7 +6,8 @@
 # then starts a throwaway PostgreSQL (unix socket in a temporary folder, no
 # TCP), creates a master and a few tenants (one deleted, one not PostgreSQL),
 # plans, reconciles the example migrations at HEAD, reruns (a no-op), and shows
-# status. Last, it shows what verify reports when a merged migration is edited,
+# status, and verifies the signed audit ledger (with pgfleet, and with plain
+# sha256sum/jq/ssh-keygen). Last, it shows what verify reports when a merged migration is edited,
 # in a scratch clone. Everything it starts or makes is removed at exit.
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,6 +66,12 @@ step "reconcile again: nothing to do"
 step "status"
 "$pgfleet" --repo "$root" --commit "$head" --master "$master" status
 
+step "the audit ledger: verified with only the reconciler's public key"
+printf 'demo-reconciler namespaces="pgfleet-ledger,pgfleet-checkpoint" %s\n' "$(cat "$key.pub")" >"$keydir/allowed_signers"
+"$pgfleet" --master "$master" ledger verify --trust "$keydir/allowed_signers" --with-state
+"$pgfleet" --master "$master" ledger export >"$keydir/ledger.jsonl"
+"$root/deploy/ledger-verify.sh" "$keydir/allowed_signers" <"$keydir/ledger.jsonl" | tail -n 1
+
 step "what an edited, already-merged migration looks like"
 scratch=$(mktemp -d)
 cleanup_add "rm -rf '$scratch'"
@@ -82,4 +89,4 @@ set -e
 echo "verify exit code: $rc (1 = findings)"
 [ "$rc" -eq 1 ] || { echo "demo: expected verify to report the edit" >&2; exit 1; }
 
-step "done: verified, reconciled, converged; an edit of merged history is caught"
+step "done: verified, reconciled, converged, ledger verified; an edit of merged history is caught"
