@@ -1,6 +1,7 @@
 /* ledger verify --with-state: the ledger and every database's
  * applied_migrations must tell the same story, both ways. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ typedef struct intent {
 	int64_t seq;
 	char *target, *scope, *version, *sha256, *action;
 	const char *result;  /* static string: the result kind, NULL: none */
+	bool in_effect;      /* see mark_in_effect */
 } intent;
 
 typedef struct story {
@@ -59,7 +61,7 @@ static void story_entry(void *ctx, const pgf_ledger_entry *e)
 		PGF_ARRAY_GROW(s->items, s->count, s->cap);
 		s->items[s->count++] = (intent){ e->seq, pgf_strdup(str(b, "target")), pgf_strdup(str(b, "scope")),
 			                         pgf_strdup(str(b, "version")), pgf_strdup(str(b, "sha256")),
-			                         pgf_strdup(str(b, "action")), NULL };
+			                         pgf_strdup(str(b, "action")), NULL, false };
 	} else if (result_kind(kind) != NULL && json_is_integer(json_object_get(b, "intent"))) {
 		intent *in = find_intent(s, json_integer_value(json_object_get(b, "intent")));
 		if (in != NULL)
@@ -73,21 +75,51 @@ static int read_story(story *s, pgf_pg *master, pgf_error **err)
 	return pgf_ledger_each(master, 0, story_entry, s, NULL, err);
 }
 
-/* Whether the ledger says (target, scope, version) is in effect: the last
- * intent for it that took effect was an apply or a baseline. */
-static const intent *in_effect(const story *s, const char *target, const char *scope, const char *version)
+static bool took_effect(const intent *in)
 {
-	const intent *last = NULL;
+	return in->result != NULL && (strcmp(in->result, "applied") == 0 || strcmp(in->result, "adopted") == 0 ||
+	                              strcmp(in->result, "rolled_back") == 0 || strcmp(in->result, "recovered") == 0);
+}
+
+static int by_key_then_seq(const void *a, const void *b)
+{
+	const intent *x = *(const intent *const *)a, *y = *(const intent *const *)b;
+	int c = strcmp(x->target, y->target);
+	if (c == 0)
+		c = strcmp(x->scope, y->scope);
+	if (c == 0)
+		c = strcmp(x->version, y->version);
+	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static bool same_key(const intent *x, const intent *y)
+{
+	return strcmp(x->target, y->target) == 0 && strcmp(x->scope, y->scope) == 0 && strcmp(x->version, y->version) == 0;
+}
+
+/* Marks, for every (target, scope, version), the last intent that took
+ * effect when it was an apply or a baseline: what the ledger says is in
+ * effect. One sort instead of a scan per intent. */
+static void mark_in_effect(story *s)
+{
+	intent **idx = pgf_calloc(s->count ? s->count : 1, sizeof(*idx));
 	for (size_t i = 0; i < s->count; i++) {
-		const intent *in = &s->items[i];
-		bool took = in->result != NULL && (strcmp(in->result, "applied") == 0 || strcmp(in->result, "adopted") == 0 ||
-		                                   strcmp(in->result, "rolled_back") == 0 ||
-		                                   strcmp(in->result, "recovered") == 0);
-		if (took && strcmp(in->target, target) == 0 && strcmp(in->scope, scope) == 0 &&
-		    strcmp(in->version, version) == 0)
-			last = in;
+		idx[i] = &s->items[i];
+		idx[i]->in_effect = false;
 	}
-	return last != NULL && strcmp(last->action, "rollback") != 0 ? last : NULL;
+	if (s->count > 1)
+		qsort(idx, s->count, sizeof(*idx), by_key_then_seq);
+	for (size_t i = 0; i < s->count;) {
+		size_t j = i;
+		intent *last = NULL;
+		for (; j < s->count && same_key(idx[i], idx[j]); j++)
+			if (took_effect(idx[j]))
+				last = idx[j];
+		if (last != NULL && strcmp(last->action, "rollback") != 0)
+			last->in_effect = true;
+		i = j;
+	}
+	free(idx);
 }
 
 static void check_target(story *s, pgf_pg *conn, const char *target, pgf_ledger_finding_cb cb, void *ctx,
@@ -137,7 +169,7 @@ static void check_target(story *s, pgf_pg *conn, const char *target, pgf_ledger_
 	/* ledger -> database */
 	for (size_t i = 0; i < s->count; i++) {
 		const intent *in = &s->items[i];
-		if (strcmp(in->target, target) != 0 || in_effect(s, target, in->scope, in->version) != in)
+		if (!in->in_effect || strcmp(in->target, target) != 0)
 			continue;
 		bool found = false;
 		for (size_t k = 0; k < n && !found; k++)
@@ -159,6 +191,8 @@ int pgf_ledger_check_state(pgf_pg *master, const char *tenants_query, pgf_ledger
 {
 	story s = { 0 };
 	int rc = read_story(&s, master, err);
+	if (rc == 0)
+		mark_in_effect(&s);
 	pgf_tenant_list tenants = { 0 };
 	if (rc == 0) {
 		check_target(&s, master, "master", cb, ctx, findings);
