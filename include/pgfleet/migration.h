@@ -30,6 +30,8 @@ typedef enum pgf_name_result {
 pgf_name_result pgf_migration_name_parse(const char *file, pgf_migration_name *out);
 /* Compares digit strings numerically ("0002" == "2" < "10"). */
 int pgf_version_cmp(const char *a, size_t alen, const char *b, size_t blen);
+/* The same for NUL-terminated versions. */
+int pgf_version_cmp_str(const char *a, const char *b);
 
 /* ---- directives (pure) ---- */
 

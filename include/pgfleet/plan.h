@@ -29,6 +29,9 @@ typedef struct pgf_applied_list {
 void pgf_applied_list_add(pgf_applied_list *l, const char *version, const char *name, const char *sha256,
                           const char *status, int statements_done, const char *applied_at);
 void pgf_applied_list_free(pgf_applied_list *l);
+/* The highest version that took effect completely (not partial), at most
+ * at_most when that is not NULL; NULL when there is none. Borrowed. */
+const char *pgf_applied_highest(const pgf_applied_list *l, const char *at_most);
 
 typedef enum pgf_issue_kind {
 	PGF_ISSUE_MISMATCH,     /* recorded sha256 differs from the file at the commit */

@@ -119,10 +119,20 @@ static char *version_or_null(const char *v)
 	return v ? pgf_strdup(v) : NULL;
 }
 
+/* *slot becomes v when v is higher (the version in effect stays the highest
+ * after an out-of-order apply). */
+static void raise_version(char **slot, const char *v)
+{
+	if (*slot == NULL || pgf_version_cmp_str(v, *slot) > 0) {
+		free(*slot);
+		*slot = pgf_strdup(v);
+	}
+}
+
 static int find_version(const pgf_migration_set *set, const char *version)
 {
 	for (size_t i = 0; i < set->count; i++)
-		if (pgf_version_cmp(set->items[i].version, strlen(set->items[i].version), version, strlen(version)) == 0)
+		if (pgf_version_cmp_str(set->items[i].version, version) == 0)
 			return (int)i;
 	return -1;
 }
@@ -245,12 +255,7 @@ static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc,
 			break;
 		sr->done++;
 		sr->pending--;
-		/* out of order: the version in effect stays the highest */
-		if (sr->after == NULL ||
-		    pgf_version_cmp(m->version, strlen(m->version), sr->after, strlen(sr->after)) > 0) {
-			free(sr->after);
-			sr->after = pgf_strdup(m->version);
-		}
+		raise_version(&sr->after, m->version);
 		sr->outcome = PGF_OUTCOME_CHANGED;
 	}
 done:
@@ -261,7 +266,7 @@ done:
 static int version_desc(const void *a, const void *b)
 {
 	const pgf_applied *x = a, *y = b;
-	return -pgf_version_cmp(x->version, strlen(x->version), y->version, strlen(y->version));
+	return -pgf_version_cmp_str(x->version, y->version);
 }
 
 static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
@@ -283,20 +288,13 @@ static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cach
 	pgf_applied_list undo = { 0 };
 	for (size_t i = 0; i < state.count; i++) {
 		const pgf_applied *a = &state.items[i];
-		if (pgf_version_cmp(a->version, strlen(a->version), to, strlen(to)) <= 0)
+		if (pgf_version_cmp_str(a->version, to) <= 0)
 			continue;
 		pgf_applied_list_add(&undo, a->version, a->name, a->sha256, a->status, a->statements_done, a->applied_at);
 	}
 	if (undo.count > 1)
 		qsort(undo.items, undo.count, sizeof(pgf_applied), version_desc);
-	for (size_t i = 0; i < state.count; i++) {
-		const pgf_applied *a = &state.items[i];
-		if (a->status[0] != 'p' && (sr->before == NULL || pgf_version_cmp(a->version, strlen(a->version), sr->before,
-		                                                                   strlen(sr->before)) > 0)) {
-			free(sr->before);
-			sr->before = pgf_strdup(a->version);
-		}
-	}
+	sr->before = version_or_null(pgf_applied_highest(&state, NULL));
 	sr->after = version_or_null(sr->before);
 	sr->outcome = undo.count ? PGF_OUTCOME_CHANGED : PGF_OUTCOME_UP_TO_DATE;
 	for (size_t i = 0; i < undo.count; i++) {
@@ -330,15 +328,8 @@ static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cach
 	/* The version now in effect: the next one down when a down file failed,
 	 * else the highest applied at or below --to. */
 	free(sr->after);
-	sr->after = sr->done < undo.count ? pgf_strdup(undo.items[sr->done].version) : NULL;
-	for (size_t j = 0; sr->done == undo.count && j < state.count; j++) {
-		const char *v = state.items[j].version;
-		if (pgf_version_cmp(v, strlen(v), to, strlen(to)) <= 0 && state.items[j].status[0] != 'p' &&
-		    (sr->after == NULL || pgf_version_cmp(v, strlen(v), sr->after, strlen(sr->after)) > 0)) {
-			free(sr->after);
-			sr->after = pgf_strdup(v);
-		}
-	}
+	sr->after = version_or_null(sr->done < undo.count ? undo.items[sr->done].version
+	                                                  : pgf_applied_highest(&state, to));
 	sr->files = undone.ptr ? pgf_buf_detach(&undone) : NULL;
 done:
 	pgf_applied_list_free(&undo);
@@ -407,13 +398,7 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 	}
 	pgf_pg_result_free(r);
 	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
-	for (size_t k = 0; k < state.count; k++)
-		if (state.items[k].status[0] != 'p' &&
-		    (sr->before == NULL || pgf_version_cmp(state.items[k].version, strlen(state.items[k].version),
-		                                           sr->before, strlen(sr->before)) > 0)) {
-			free(sr->before);
-			sr->before = pgf_strdup(state.items[k].version);
-		}
+	sr->before = version_or_null(pgf_applied_highest(&state, NULL));
 	sr->after = version_or_null(sr->before);
 	if (sr->err != NULL) {
 		sr->outcome = PGF_OUTCOME_REFUSED; /* nothing is baselined when anything disagrees */
@@ -436,11 +421,7 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 			emit(e, &ev, NULL, NULL);
 			sr->done++;
 			pgf_buf_printf(&files, "%s%s", files.len ? " " : "", todo[i]->file);
-			if (sr->after == NULL || pgf_version_cmp(todo[i]->version, strlen(todo[i]->version), sr->after,
-			                                         strlen(sr->after)) > 0) {
-				free(sr->after);
-				sr->after = pgf_strdup(todo[i]->version);
-			}
+			raise_version(&sr->after, todo[i]->version);
 		}
 		sr->files = files.ptr ? pgf_buf_detach(&files) : NULL;
 	}

@@ -155,6 +155,17 @@ void pgf_ledger_free(pgf_ledger *l)
 	free(l);
 }
 
+/* The ledger's objects, checked once per run. */
+static int ensure_once(pgf_ledger *l, pgf_pg *master, pgf_error **err)
+{
+	if (l->ready)
+		return 0;
+	if (pgf_ledger_ensure(master, err) != 0)
+		return -1;
+	l->ready = true;
+	return 0;
+}
+
 static void enqueue(pgf_ledger *l, json_t *body, bool open_intent, int64_t closes)
 {
 	char now[32];
@@ -172,11 +183,8 @@ static int append(pgf_ledger *l, pgf_pg *master, int64_t *last_seq, pgf_error **
 {
 	if (l->nqueue == 0)
 		return 0;
-	if (!l->ready) {
-		if (pgf_ledger_ensure(master, err) != 0)
-			return -1;
-		l->ready = true;
-	}
+	if (ensure_once(l, master, err) != 0)
+		return -1;
 	pgf_pg_result *r = NULL;
 	if (pgf_pg_query_simple(master, &r, "BEGIN; SELECT seq, hash FROM pgfleet.ledger_head FOR UPDATE", err) != 0 ||
 	    r == NULL || pgf_pg_result_rows(r) != 1) {
@@ -293,11 +301,8 @@ static bool maybe_open(const pgf_ledger *l, const char *target, const char *scop
 
 static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 {
-	if (!l->ready) {
-		if (pgf_ledger_ensure(ev->master, err) != 0)
-			return -1;
-		l->ready = true;
-	}
+	if (ensure_once(l, ev->master, err) != 0)
+		return -1;
 	if (!maybe_open(l, ev->target, ev->scope))
 		return 0;
 	pgf_pg_result *r = NULL;

@@ -52,3 +52,8 @@ int pgf_version_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	int c = memcmp(a, b, alen);
 	return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
+
+int pgf_version_cmp_str(const char *a, const char *b)
+{
+	return pgf_version_cmp(a, strlen(a), b, strlen(b));
+}

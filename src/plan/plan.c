@@ -32,9 +32,19 @@ void pgf_applied_list_free(pgf_applied_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int vcmp(const char *a, const char *b)
+#define vcmp pgf_version_cmp_str
+
+const char *pgf_applied_highest(const pgf_applied_list *l, const char *at_most)
 {
-	return pgf_version_cmp(a, strlen(a), b, strlen(b));
+	const char *best = NULL;
+	for (size_t i = 0; i < l->count; i++) {
+		const pgf_applied *a = &l->items[i];
+		if (strcmp(a->status, "partial") == 0 || (at_most != NULL && vcmp(a->version, at_most) > 0))
+			continue;
+		if (best == NULL || vcmp(a->version, best) > 0)
+			best = a->version;
+	}
+	return best;
 }
 
 static const pgf_applied *find_applied(const pgf_applied_list *l, const char *version)
@@ -65,12 +75,7 @@ void pgf_plan_compute(pgf_plan *p, const pgf_migration_set *set, const pgf_appli
 	memset(p, 0, sizeof(*p));
 	p->pending = pgf_calloc(set->count ? set->count : 1, sizeof(pgf_plan_step));
 
-	/* The highest version that took effect completely. */
-	for (size_t i = 0; i < applied->count; i++) {
-		const pgf_applied *a = &applied->items[i];
-		if (strcmp(a->status, "partial") != 0 && (p->current == NULL || vcmp(a->version, p->current) > 0))
-			p->current = a->version;
-	}
+	p->current = pgf_applied_highest(applied, NULL);
 
 	for (size_t i = 0; i < set->count; i++) {
 		const pgf_migration *m = &set->items[i];

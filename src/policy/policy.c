@@ -75,7 +75,7 @@ int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const ch
 		if (p->scopes[i].approval_baseline[0] != '\0')
 			baseline = p->scopes[i].approval_baseline;
 	}
-	if (baseline[0] != '\0' && pgf_version_cmp(version, strlen(version), baseline, strlen(baseline)) <= 0)
+	if (baseline[0] != '\0' && pgf_version_cmp_str(version, baseline) <= 0)
 		return 0;
 	return n;
 }

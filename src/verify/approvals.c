@@ -14,15 +14,15 @@ char *pgf_approval_message(const char *scope, const char *file, const char *sha2
 
 /* Checks one signature file; *who is the trusted principal, or the reason
  * goes to why. */
-static int check_signature(const char **who, pgf_sshsig **sig_out, const char *armored, size_t len, const char *msg,
-                           const char *ns, const pgf_allowed_signers *trust, int64_t now, const char *principal,
-                           char **why)
+static int check_signature(const char **who, pgf_sshsig **sig_out, const char *armored, size_t len, const void *msg,
+                           size_t msg_len, const char *ns, const pgf_allowed_signers *trust, int64_t now,
+                           const char *principal, char **why)
 {
 	pgf_error *e = NULL;
 	pgf_sshsig *sig = NULL;
 	int rc = pgf_sshsig_parse(&sig, armored, len, &e);
 	if (rc == 0)
-		rc = pgf_sshsig_verify(sig, msg, strlen(msg), ns, &e);
+		rc = pgf_sshsig_verify(sig, msg, msg_len, ns, &e);
 	if (rc == 0)
 		rc = pgf_allowed_signers_find(who, trust, sig, ns, now, principal, &e);
 	if (rc != 0) {
@@ -121,7 +121,7 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		/* the approver named in the file must be a principal of the signing
 		 * key; distinct approvers need distinct names and distinct keys */
 		char *principal = pgf_strndup(approver, strlen(approver) - 4);
-		if (check_signature(&who, &sig, text.ptr, text.len, msg, PGF_APPROVAL_NAMESPACE, trust, now, principal,
+		if (check_signature(&who, &sig, text.ptr, text.len, msg, strlen(msg), PGF_APPROVAL_NAMESPACE, trust, now, principal,
 		                    &why) != 0) {
 			pgf_buf_printf(&f->why, "; %s: %s", e->name, why);
 			free(why);
@@ -199,15 +199,8 @@ int pgf_verify_commit_signature(pgf_findings *findings, pgf_findings *info, pgf_
 		const char *who = NULL;
 		pgf_sshsig *sig = NULL;
 		char *why = NULL;
-		/* the signed bytes are not NUL-terminated text in general */
-		pgf_error *e = NULL;
-		int rc = pgf_sshsig_parse(&sig, ci.signature, strlen(ci.signature), &e);
-		if (rc == 0)
-			rc = pgf_sshsig_verify(sig, ci.signed_data, ci.signed_len, PGF_GIT_NAMESPACE, &e);
-		if (rc == 0)
-			rc = pgf_allowed_signers_find(&who, trust, sig, PGF_GIT_NAMESPACE, now, NULL, &e);
-		if (rc != 0) {
-			why = pgf_strdup(e ? e->message : "invalid signature");
+		if (check_signature(&who, &sig, ci.signature, strlen(ci.signature), ci.signed_data, ci.signed_len,
+		                    PGF_GIT_NAMESPACE, trust, now, NULL, &why) != 0) {
 			pgf_findings_add(findings, what, "signature not accepted: %s", why);
 			free(why);
 		} else {
@@ -215,7 +208,6 @@ int pgf_verify_commit_signature(pgf_findings *findings, pgf_findings *info, pgf_
 			pgf_sshsig_fingerprint(sig, fp);
 			pgf_findings_add(info, what, "signed by %s (%s)", who, fp);
 		}
-		pgf_error_free(e);
 		pgf_sshsig_free(sig);
 	}
 	free(what);
