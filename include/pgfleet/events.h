@@ -1,7 +1,8 @@
 /* The engine's events: the seam the audit ledger plugs into.
  *
- * The engine calls the sink from one thread at a time (it serializes calls),
- * in this order per target: TARGET_START, TARGET_STATE per scope (mutating
+ * The engine calls the sink from one thread at a time (it serializes calls)
+ * unless the sink says it is concurrent; per target, calls come
+ * in this order: TARGET_START, TARGET_STATE per scope (mutating
  * commands), then per version BEFORE and then
  * APPLIED or FAILED, then TARGET_FINISH; RUN_START first and RUN_FINISH last.
  * A sink that fails BEFORE stops that version from running (the target
@@ -9,6 +10,7 @@
 #ifndef PGFLEET_EVENTS_H
 #define PGFLEET_EVENTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pgfleet/error.h"
@@ -53,6 +55,9 @@ typedef struct pgf_event_sink {
 	/* entry_id may be NULL; set it to the id of the record written, or -1. */
 	int (*emit)(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error **err);
 	void *ctx;
+	/* false: the engine calls emit from one thread at a time; true: the
+	 * sink takes concurrent calls and serializes its own use of master */
+	bool concurrent;
 } pgf_event_sink;
 
 #endif

@@ -20,7 +20,7 @@
 
 #define PGF_LEDGER_NAMESPACE "pgfleet-ledger"
 #define PGF_CHECKPOINT_NAMESPACE "pgfleet-checkpoint"
-#define PGF_LEDGER_VERSION 2
+#define PGF_LEDGER_VERSION 3
 
 /* Creates pgfleet.ledger and its helpers in master if absent. */
 int pgf_ledger_ensure(pgf_pg *master, pgf_error **err);
@@ -31,11 +31,10 @@ typedef struct pgf_ledger pgf_ledger;
 
 /* key_path: the reconciler's Ed25519 key. */
 int pgf_ledger_new(pgf_ledger **out, const char *key_path, pgf_error **err);
-/* The event sink (pgf_event_sink.emit): intents are durable before they
- * return; results are batched. */
+/* The event sink (pgf_event_sink.emit, concurrent): intents are durable
+ * before it returns; results are batched until their target finishes.
+ * Concurrent callers share appends (group commit). */
 int pgf_ledger_emit(void *ledger, const pgf_event *ev, int64_t *entry_id, pgf_error **err);
-/* Writes what is batched. */
-int pgf_ledger_flush(pgf_ledger *l, pgf_pg *master, pgf_error **err);
 void pgf_ledger_free(pgf_ledger *l);
 
 /* ---- the auditor's side ---- */

@@ -298,6 +298,7 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		}
 		opts.sink.emit = pgf_ledger_emit;
 		opts.sink.ctx = ledger;
+		opts.sink.concurrent = true;
 	}
 	opts.verified = cli->pinned;
 	opts.allow_rewind = cli->allow_rewind;

@@ -69,6 +69,8 @@ static int emit(engine *e, pgf_event *ev, int64_t *entry, pgf_error **err)
 	ev->command = e->opts->command;
 	ev->commit = e->commit;
 	ev->master = e->master;
+	if (e->opts->sink.concurrent)
+		return e->opts->sink.emit(e->opts->sink.ctx, ev, entry, err);
 	pthread_mutex_lock(&e->event_lock);
 	int rc = e->opts->sink.emit(e->opts->sink.ctx, ev, entry, err);
 	pthread_mutex_unlock(&e->event_lock);

@@ -2,11 +2,14 @@
  * checkpoints.
  *
  * Appends serialize on pgfleet.ledger_head, locked with SELECT ... FOR
- * UPDATE at READ COMMITTED: every writer reads the newest head, so
- * concurrent reconcilers extend one linear chain. */
+ * UPDATE at READ COMMITTED: every writer reads (or, with the head it last
+ * wrote, checks) the newest head under that lock, so concurrent reconcilers
+ * extend one linear chain. Within one reconciler, the engine's workers share
+ * appends (group commit): one transaction carries what they all queued. */
 #include "pgfleet/ledger.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,11 +20,11 @@
 
 #include "pgfleet/common.h"
 #include "pgfleet/digest.h"
+#include "pgfleet/log.h"
 #include "pgfleet/plan.h"
 #include "pgfleet_config.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
-#define BATCH 64
 
 static const char schema_sql[] =
 	"BEGIN;\n"
@@ -50,7 +53,17 @@ static const char schema_sql[] =
 	/* version 2: the intent's action, to recover rollbacks */
 	"ALTER TABLE pgfleet.ledger_open_intents ADD COLUMN IF NOT EXISTS action text NOT NULL DEFAULT 'apply';\n"
 	"CREATE TABLE IF NOT EXISTS pgfleet.ledger_meta (key text PRIMARY KEY, value text NOT NULL);\n"
-	"INSERT INTO pgfleet.ledger_meta VALUES ('ledger_version', '2')\n"
+	/* version 3: the one-round-trip append checks the head it signed against */
+	"CREATE OR REPLACE FUNCTION pgfleet.ledger_expect_head(want_seq bigint, want_hash text) RETURNS void\n"
+	"LANGUAGE plpgsql AS $f$\n"
+	"BEGIN\n"
+	"  PERFORM 1 FROM pgfleet.ledger_head WHERE seq = want_seq AND hash = want_hash FOR UPDATE;\n"
+	"  IF NOT FOUND THEN\n"
+	"    RAISE EXCEPTION 'pgfleet.ledger_head moved' USING ERRCODE = 'serialization_failure';\n"
+	"  END IF;\n"
+	"END\n"
+	"$f$;\n"
+	"INSERT INTO pgfleet.ledger_meta VALUES ('ledger_version', '3')\n"
 	"  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;\n"
 	"CREATE OR REPLACE FUNCTION pgfleet.ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
 	"BEGIN RAISE EXCEPTION 'pgfleet.ledger is append-only' USING ERRCODE = 'insufficient_privilege'; END\n"
@@ -108,17 +121,42 @@ static void utc_now(char out[32])
 
 /* ---- the writer ---- */
 
+/* A thread waiting for its entries to be durable. */
+typedef struct waiter {
+	bool done;
+	int rc;
+	int64_t seq;         /* the seq its entry got */
+	char *error;         /* rc != 0: why (owned) */
+} waiter;
+
 typedef struct pending {
 	json_t *body;        /* without seq and prev: filled in at append */
 	bool open_intent;    /* an intent: also goes to ledger_open_intents */
 	int64_t closes;      /* a result: removes this intent seq (0: none) */
+	waiter *w;           /* NULL: nobody waits for this one alone */
 } pending;
 
+/* Group commit: engine workers call the sink concurrently. Each enqueues
+ * its entry under mu; whoever finds no append in flight becomes the leader,
+ * takes everything queued and appends it in one transaction while the
+ * others wait on cv (and queue more for the next one). The master
+ * connection is used only by the thread that set `busy`. */
 struct pgf_ledger {
 	pgf_signer *signer;
 	char fingerprint[PGF_FINGERPRINT_LEN];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool busy;           /* a thread is using the master connection */
 	pending *queue;
 	size_t nqueue, cap;
+	uint64_t queued;     /* entries ever queued */
+	uint64_t written;    /* of those, appended (or given up on) */
+	char *lost;          /* the first error of a batch nobody waited on */
+	/* the head as this writer last left it: the next append signs against
+	 * it and only checks, in the same round trip, that it did not move */
+	bool head_known;
+	int64_t head_seq;
+	char head_hash[65];
 	int64_t run_seq;
 	bool ready;
 	/* "target\tscope" of every intent open when the run started: a target
@@ -137,6 +175,8 @@ int pgf_ledger_new(pgf_ledger **out, const char *key_path, pgf_error **err)
 	pgf_ledger *l = pgf_calloc(1, sizeof(*l));
 	l->signer = k;
 	pgf_signer_fingerprint(k, l->fingerprint);
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
 	*out = l;
 	return 0;
 }
@@ -148,14 +188,35 @@ void pgf_ledger_free(pgf_ledger *l)
 	for (size_t i = 0; i < l->nqueue; i++)
 		json_decref(l->queue[i].body);
 	free(l->queue);
+	free(l->lost);
 	for (size_t i = 0; i < l->nopen; i++)
 		free(l->open_keys[i]);
 	free(l->open_keys);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->cv);
 	pgf_signer_free(l->signer);
 	free(l);
 }
 
-/* The ledger's objects, checked once per run. */
+/* The master connection, exclusively. */
+static void conn_take(pgf_ledger *l)
+{
+	pthread_mutex_lock(&l->mu);
+	while (l->busy)
+		pthread_cond_wait(&l->cv, &l->mu);
+	l->busy = true;
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void conn_give(pgf_ledger *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->busy = false;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* The ledger's objects, checked once per run (connection held). */
 static int ensure_once(pgf_ledger *l, pgf_pg *master, pgf_error **err)
 {
 	if (l->ready)
@@ -166,7 +227,8 @@ static int ensure_once(pgf_ledger *l, pgf_pg *master, pgf_error **err)
 	return 0;
 }
 
-static void enqueue(pgf_ledger *l, json_t *body, bool open_intent, int64_t closes)
+/* Queues an entry (mu held); returns its ticket. */
+static uint64_t enqueue(pgf_ledger *l, json_t *body, bool open_intent, int64_t closes, waiter *w)
 {
 	char now[32];
 	utc_now(now);
@@ -174,37 +236,28 @@ static void enqueue(pgf_ledger *l, json_t *body, bool open_intent, int64_t close
 	if (l->run_seq > 0)
 		json_object_set_new(body, "run", json_integer(l->run_seq));
 	PGF_ARRAY_GROW(l->queue, l->nqueue, l->cap);
-	l->queue[l->nqueue++] = (pending){ body, open_intent, closes };
+	l->queue[l->nqueue++] = (pending){ body, open_intent, closes, w };
+	return ++l->queued;
 }
 
-/* Appends every queued entry in one transaction; *last_seq is the seq of
- * the last one. */
-static int append(pgf_ledger *l, pgf_pg *master, int64_t *last_seq, pgf_error **err)
+static char *quoted(pgf_pg *master, json_t *obj, const char *key)
 {
-	if (l->nqueue == 0)
-		return 0;
-	if (ensure_once(l, master, err) != 0)
-		return -1;
-	pgf_pg_result *r = NULL;
-	if (pgf_pg_query_simple(master, &r, "BEGIN; SELECT seq, hash FROM pgfleet.ledger_head FOR UPDATE", err) != 0 ||
-	    r == NULL || pgf_pg_result_rows(r) != 1) {
-		pgf_pg_result_free(r);
-		pgf_pg_exec(master, "ROLLBACK", NULL);
-		return err && *err ? -1 : pgf_error_set(err, PGF_ERR_DB, "pgfleet.ledger_head has no row");
-	}
-	int64_t seq = atoll(pgf_pg_result_value(r, 0, 0));
-	char prev[65];
-	snprintf(prev, sizeof(prev), "%s", pgf_pg_result_value(r, 0, 1));
-	pgf_pg_result_free(r);
+	const char *s = json_string_value(json_object_get(obj, key));
+	return pgf_pg_quote_literal(master, s, strlen(s));
+}
 
-	pgf_buf q = PGF_BUF_INIT;
-	pgf_buf_puts(&q, "INSERT INTO pgfleet.ledger (seq, body, prev_hash, hash, signature, key_fingerprint) VALUES ");
+/* The statements that append batch[0..n) after head (seq, prev), each body
+ * signed; the new head is left in seq and prev. */
+static int build_append(pgf_ledger *l, pgf_pg *master, pending *batch, size_t n, int64_t *seq, char prev[65],
+                        pgf_buf *q, pgf_error **err)
+{
+	pgf_buf_puts(q, "INSERT INTO pgfleet.ledger (seq, body, prev_hash, hash, signature, key_fingerprint) VALUES ");
 	pgf_buf side = PGF_BUF_INIT;
 	int rc = 0;
-	for (size_t i = 0; i < l->nqueue && rc == 0; i++) {
-		pending *p = &l->queue[i];
-		seq++;
-		json_object_set_new(p->body, "seq", json_integer(seq));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		pending *p = &batch[i];
+		++*seq;
+		json_object_set_new(p->body, "seq", json_integer(*seq));
 		json_object_set_new(p->body, "prev", json_string(prev));
 		char *body = canonical(p->body);
 		char hash[65];
@@ -214,19 +267,16 @@ static int append(pgf_ledger *l, pgf_pg *master, int64_t *last_seq, pgf_error **
 		if (rc == 0) {
 			char *qb = pgf_pg_quote_literal(master, body, strlen(body));
 			char *qs = pgf_pg_quote_literal(master, sig, strlen(sig));
-			pgf_buf_printf(&q, "%s(%lld, %s, '%s', '%s', %s, '%s')", i ? ", " : "", (long long)seq, qb, prev, hash,
+			pgf_buf_printf(q, "%s(%lld, %s, '%s', '%s', %s, '%s')", i ? ", " : "", (long long)*seq, qb, prev, hash,
 			               qs, l->fingerprint);
 			free(qb);
 			free(qs);
 			if (p->open_intent) {
-				json_t *t = json_object_get(p->body, "target"), *s = json_object_get(p->body, "scope"),
-				       *v = json_object_get(p->body, "version"), *ac = json_object_get(p->body, "action");
-				char *qt = pgf_pg_quote_literal(master, json_string_value(t), strlen(json_string_value(t)));
-				char *qsc = pgf_pg_quote_literal(master, json_string_value(s), strlen(json_string_value(s)));
-				char *qv = pgf_pg_quote_literal(master, json_string_value(v), strlen(json_string_value(v)));
+				char *qt = quoted(master, p->body, "target"), *qsc = quoted(master, p->body, "scope"),
+				     *qv = quoted(master, p->body, "version");
+				const char *action = json_string_value(json_object_get(p->body, "action"));
 				pgf_buf_printf(&side, "INSERT INTO pgfleet.ledger_open_intents VALUES (%lld, %s, %s, %s, '%s');\n",
-				               (long long)seq, qt, qsc, qv,
-				               strcmp(json_string_value(ac), "rollback") == 0 ? "rollback" : "apply");
+				               (long long)*seq, qt, qsc, qv, strcmp(action, "rollback") == 0 ? "rollback" : "apply");
 				free(qt);
 				free(qsc);
 				free(qv);
@@ -234,31 +284,151 @@ static int append(pgf_ledger *l, pgf_pg *master, int64_t *last_seq, pgf_error **
 			if (p->closes > 0)
 				pgf_buf_printf(&side, "DELETE FROM pgfleet.ledger_open_intents WHERE seq = %lld;\n",
 				               (long long)p->closes);
-			snprintf(prev, sizeof(prev), "%s", hash);
+			snprintf(prev, 65, "%s", hash);
 		}
 		free(sig);
 		free(body);
 	}
-	if (rc == 0) {
-		pgf_buf_printf(&q, ";\n%sUPDATE pgfleet.ledger_head SET seq = %lld, hash = '%s';\nCOMMIT;",
-		               side.ptr ? side.ptr : "", (long long)seq, prev);
-		rc = pgf_pg_exec(master, q.ptr, err);
-	}
-	if (rc != 0)
-		pgf_pg_exec(master, "ROLLBACK", NULL);
-	pgf_buf_free(&q);
+	if (rc == 0)
+		pgf_buf_printf(q, ";\n%sUPDATE pgfleet.ledger_head SET seq = %lld, hash = '%s';\nCOMMIT;",
+		               side.ptr ? side.ptr : "", (long long)*seq, prev);
 	pgf_buf_free(&side);
-	for (size_t i = 0; i < l->nqueue; i++)
-		json_decref(l->queue[i].body);
-	l->nqueue = 0;
-	if (rc == 0 && last_seq != NULL)
-		*last_seq = seq;
 	return rc;
 }
 
-int pgf_ledger_flush(pgf_ledger *l, pgf_pg *master, pgf_error **err)
+/* Appends batch[0..n) in one transaction (connection held). With the head
+ * known from this writer's last append, one round trip: the transaction
+ * starts by checking, under the head's row lock, that nobody moved it.
+ * Otherwise (first append, or another reconciler appended since) the head
+ * is read under the lock first and the batch signed against it. */
+static int append(pgf_ledger *l, pgf_pg *master, pending *batch, size_t n, pgf_error **err)
 {
-	return append(l, master, NULL, err);
+	if (ensure_once(l, master, err) != 0)
+		return -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool fast = attempt == 0 && l->head_known;
+		int64_t seq;
+		char prev[65];
+		pgf_buf q = PGF_BUF_INIT;
+		if (fast) {
+			seq = l->head_seq;
+			snprintf(prev, sizeof(prev), "%s", l->head_hash);
+			pgf_buf_printf(&q, "BEGIN; SELECT pgfleet.ledger_expect_head(%lld, '%s');\n", (long long)seq, prev);
+		} else {
+			pgf_pg_result *r = NULL;
+			if (pgf_pg_query_simple(master, &r, "BEGIN; SELECT seq, hash FROM pgfleet.ledger_head FOR UPDATE",
+			                        err) != 0 ||
+			    r == NULL || pgf_pg_result_rows(r) != 1) {
+				pgf_pg_result_free(r);
+				pgf_pg_exec(master, "ROLLBACK", NULL);
+				pgf_buf_free(&q);
+				return err && *err ? -1 : pgf_error_set(err, PGF_ERR_DB, "pgfleet.ledger_head has no row");
+			}
+			seq = atoll(pgf_pg_result_value(r, 0, 0));
+			snprintf(prev, sizeof(prev), "%s", pgf_pg_result_value(r, 0, 1));
+			pgf_pg_result_free(r);
+		}
+		int64_t first = seq + 1;
+		pgf_error *e = NULL;
+		int rc = build_append(l, master, batch, n, &seq, prev, &q, &e);
+		if (rc == 0)
+			rc = pgf_pg_exec(master, q.ptr, &e);
+		pgf_buf_free(&q);
+		if (rc == 0) {
+			l->head_known = true;
+			l->head_seq = seq;
+			snprintf(l->head_hash, sizeof(l->head_hash), "%s", prev);
+			for (size_t i = 0; i < n; i++)
+				if (batch[i].w != NULL)
+					batch[i].w->seq = first + (int64_t)i;
+			return 0;
+		}
+		pgf_pg_exec(master, "ROLLBACK", NULL);
+		l->head_known = false;
+		if (!fast) {
+			pgf_error_append(err, e);
+			return -1;
+		}
+		/* the head moved (another reconciler appended) or the connection
+		 * failed: read the head under its lock and sign again */
+		pgf_log_debug("ledger: %s; appending again from the current head", e->message);
+		pgf_error_free(e);
+	}
+	return -1;
+}
+
+/* Waits until every entry up to ticket is appended, appending as the
+ * leader when nobody else is (mu held on entry and on return). */
+static void wait_written(pgf_ledger *l, pgf_pg *master, uint64_t ticket)
+{
+	while (l->written < ticket) {
+		if (l->busy) {
+			pthread_cond_wait(&l->cv, &l->mu);
+			continue;
+		}
+		l->busy = true;
+		pending *batch = l->queue;
+		size_t n = l->nqueue;
+		uint64_t upto = l->queued;
+		l->queue = NULL;
+		l->nqueue = l->cap = 0;
+		pthread_mutex_unlock(&l->mu);
+
+		pgf_error *e = NULL;
+		int rc = n ? append(l, master, batch, n, &e) : 0;
+		bool someone = false;
+		for (size_t i = 0; i < n; i++) {
+			if (batch[i].w != NULL) {
+				batch[i].w->rc = rc;
+				batch[i].w->error = rc ? pgf_strdup(e->message) : NULL;
+				batch[i].w->done = true;
+				someone = true;
+			}
+			json_decref(batch[i].body);
+		}
+		free(batch);
+
+		pthread_mutex_lock(&l->mu);
+		if (rc != 0 && !someone && l->lost == NULL)
+			l->lost = pgf_strdup(e->message);
+		pgf_error_free(e);
+		l->written = upto;
+		l->busy = false;
+		pthread_cond_broadcast(&l->cv);
+	}
+}
+
+/* Queues body and returns once it is appended; *seq (may be NULL) gets its
+ * seq. An earlier batch that failed with nobody waiting is reported here. */
+static int append_now(pgf_ledger *l, pgf_pg *master, json_t *body, bool open_intent, int64_t closes, int64_t *seq,
+                      pgf_error **err)
+{
+	waiter w = { 0 };
+	pthread_mutex_lock(&l->mu);
+	uint64_t t = body ? enqueue(l, body, open_intent, closes, &w) : l->queued;
+	wait_written(l, master, t);
+	char *lost = l->lost;
+	l->lost = NULL;
+	pthread_mutex_unlock(&l->mu);
+	int rc = 0;
+	if (body != NULL && w.rc != 0) {
+		rc = pgf_error_set(err, PGF_ERR_DB, "appending to pgfleet.ledger: %s", w.error);
+	} else if (lost != NULL) {
+		rc = pgf_error_set(err, PGF_ERR_DB, "appending to pgfleet.ledger: %s", lost);
+	}
+	free(w.error);
+	free(lost);
+	if (rc == 0 && seq != NULL)
+		*seq = w.seq;
+	return rc;
+}
+
+/* Queues body to go with the next append. */
+static void append_later(pgf_ledger *l, json_t *body, int64_t closes)
+{
+	pthread_mutex_lock(&l->mu);
+	enqueue(l, body, false, closes, NULL);
+	pthread_mutex_unlock(&l->mu);
 }
 
 static const char *kind_of_result(const char *action, bool ok)
@@ -301,16 +471,17 @@ static bool maybe_open(const pgf_ledger *l, const char *target, const char *scop
 
 static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 {
-	if (ensure_once(l, ev->master, err) != 0)
-		return -1;
 	if (!maybe_open(l, ev->target, ev->scope))
 		return 0;
 	pgf_pg_result *r = NULL;
 	const char *params[] = { ev->target, ev->scope };
-	if (pgf_pg_query(ev->master, &r,
-	                 "SELECT seq, version, action FROM pgfleet.ledger_open_intents WHERE target = $1 AND scope = $2 "
-	                 "ORDER BY seq",
-	                 2, params, err) != 0)
+	conn_take(l);
+	int rc = pgf_pg_query(ev->master, &r,
+	                      "SELECT seq, version, action FROM pgfleet.ledger_open_intents WHERE target = $1 AND "
+	                      "scope = $2 ORDER BY seq",
+	                      2, params, err);
+	conn_give(l);
+	if (rc != 0)
 		return -1;
 	size_t n = pgf_pg_result_rows(r);
 	for (size_t i = 0; i < n; i++) {
@@ -329,10 +500,10 @@ static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 		bool took_effect = rollback ? !present : named;
 		json_t *b = json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", took_effect ? "recovered" : "abandoned", "intent",
 		                      (json_int_t)seq, "target", ev->target, "scope", ev->scope, "version", version);
-		enqueue(l, b, false, seq);
+		append_later(l, b, seq);
 	}
 	pgf_pg_result_free(r);
-	return n > 0 ? append(l, ev->master, NULL, err) : 0;
+	return n > 0 ? append_now(l, ev->master, NULL, false, 0, NULL, err) : 0;
 }
 
 static char *hostname_user(void)
@@ -343,8 +514,9 @@ static char *hostname_user(void)
 	return pgf_asprintf("%s@%s", pw && pw->pw_name ? pw->pw_name : "?", host);
 }
 
-/* Per thread of the engine, events arrive one at a time (the engine
- * serializes them), and the master connection is idle during each call. */
+/* Called by the engine's workers concurrently (the sink is marked
+ * concurrent); the master connection is only used under conn_take or as
+ * the group-commit leader. */
 int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error **err)
 {
 	pgf_ledger *l = ctx;
@@ -361,25 +533,22 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		if (ev->allow_rewind)
 			json_object_set_new(b, "allow_rewind", json_string("yes"));
 		l->run_seq = 0;
-		enqueue(l, b, false, 0);
-		if (append(l, ev->master, &l->run_seq, err) != 0)
+		int64_t seq = 0;
+		if (append_now(l, ev->master, b, false, 0, &seq, err) != 0)
 			return -1;
-		return load_open_keys(l, ev->master, err);
+		l->run_seq = seq;
+		conn_take(l);
+		int rc = load_open_keys(l, ev->master, err);
+		conn_give(l);
+		return rc;
 	}
 	case PGF_EVENT_TARGET_STATE:
 		return recover(l, ev, err);
-	case PGF_EVENT_VERSION_BEFORE: {
+	case PGF_EVENT_VERSION_BEFORE:
 		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "intent", "action", ev->action, "target",
 		              ev->target, "scope", ev->scope, "version", ev->version, "file", ev->file, "sha256", ev->sha256);
-		enqueue(l, b, true, 0);
 		/* durable before the version runs */
-		int64_t seq = -1;
-		if (append(l, ev->master, &seq, err) != 0)
-			return -1;
-		if (entry_id != NULL)
-			*entry_id = seq;
-		return 0;
-	}
+		return append_now(l, ev->master, b, true, 0, entry_id, err);
 	case PGF_EVENT_VERSION_APPLIED:
 	case PGF_EVENT_VERSION_FAILED: {
 		bool ok = ev->kind == PGF_EVENT_VERSION_APPLIED;
@@ -393,30 +562,28 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 				e = e->next;
 			json_object_set_new(b, "error", json_string(e->message));
 		}
-		enqueue(l, b, false, ev->entry > 0 ? ev->entry : 0);
-		return l->nqueue >= BATCH ? append(l, ev->master, NULL, err) : 0;
+		append_later(l, b, ev->entry > 0 ? ev->entry : 0);
+		return 0;
 	}
 	case PGF_EVENT_TARGET_FINISH:
 		/* Results are written before the target's lock is released: another
 		 * reconciler taking the lock next must not see this run's intents
 		 * open, or it would close them a second time. */
 		if (ev->outcome == NULL || strcmp(ev->outcome, "up to date") == 0 || strcmp(ev->outcome, "changed") == 0)
-			return l->nqueue > 0 ? append(l, ev->master, NULL, err) : 0;
+			return append_now(l, ev->master, NULL, false, 0, NULL, err);
 		b = json_pack("{s:s, s:s}", "kind", strcmp(ev->outcome, "unreachable") == 0 ? "failed" : ev->outcome, "target",
 		              ev->target);
 		if (ev->reason != NULL)
 			json_object_set_new(b, "reason", json_string(ev->reason));
 		if (ev->error != NULL)
 			json_object_set_new(b, "error", json_string(ev->error->message));
-		enqueue(l, b, false, 0);
-		return append(l, ev->master, NULL, err);
+		return append_now(l, ev->master, b, false, 0, NULL, err);
 	case PGF_EVENT_RUN_FINISH: {
 		static const char *const names[] = { "up_to_date", "changed", "skipped", "busy", "refused", "failed" };
 		b = json_pack("{s:s, s:s}", "kind", "run_finished", "outcome", ev->outcome ? ev->outcome : "");
 		for (size_t i = 0; ev->counts != NULL && i < 6; i++)
 			json_object_set_new(b, names[i], json_integer((json_int_t)ev->counts[i]));
-		enqueue(l, b, false, 0);
-		return append(l, ev->master, NULL, err);
+		return append_now(l, ev->master, b, false, 0, NULL, err);
 	}
 	case PGF_EVENT_TARGET_START:
 		return 0;

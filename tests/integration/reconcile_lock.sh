@@ -10,6 +10,7 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
 SRCROOT=${SRCROOT:-$here/../..}
 . "$here/../lib/fleet.sh"
+. "$here/../lib/ledger.sh"
 
 fleet_init rclk
 T=migrations/tenant
@@ -107,6 +108,18 @@ for s in "${cc[@]}"; do
 	assert_eq "$(grep -c "^$s tenant: up to date at 0003" <<<"$OUT")" 1 "$s up to date for the other"
 done
 assert_eq "$(sqlv "$FLEET_MASTER_DB" "select count(*) from pgfleet.history where action = 'apply'")" 1 "master's apply rows"
+# both wrote one linear chain (each checks the head it signed against and
+# re-reads it when the other moved it): one applied entry per version and
+# database, and the ledger agrees with every database
+assert_eq "$(sqlv "$FLEET_MASTER_DB" "select count(*) from pgfleet.ledger where body::json->>'kind' = 'applied'")" \
+	16 "applied entries (5 tenants x 3 versions + master)"
+assert_eq "$(sqlv "$FLEET_MASTER_DB" "select count(*) from (select 1 from pgfleet.ledger
+	where body::json->>'kind' = 'applied' group by body::json->>'target', body::json->>'version' having count(*) > 1) d")" \
+	0 "versions recorded applied twice"
+assert_eq "$(sqlv "$FLEET_MASTER_DB" "select count(*) from pgfleet.ledger_open_intents")" 0 "open intents"
+ledger_trust "$outs/trust" "$FLEET_KEY"
+lg verify --trust "$outs/trust" --with-state
+assert_rc 0
 t_done
 
 t_begin "the policy's lock_timeout and statement_timeout bound each migration"
