@@ -125,5 +125,6 @@ int pgf_cmd_adopt(pgf_cli *cli);
 int pgf_cmd_approve(pgf_cli *cli);
 int pgf_cmd_ledger(pgf_cli *cli);
 int pgf_cmd_lint(pgf_cli *cli);
+int pgf_cmd_check(pgf_cli *cli);
 
 #endif

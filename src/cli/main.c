@@ -25,6 +25,9 @@ static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "
 static const char *const lint_opts[] = { "repo", "commit", "scope", "policy", "trust", "json", "max-file-size",
 	                                 "rules", "explain", NULL };
 
+static const char *const check_opts[] = { "repo", "commit", "pinned", "scope", "base", "policy", "trust", "json",
+	                                  "format", "max-file-size", NULL };
+
 static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 
 static const char *const ledger_opts[] = { "master", "trust", "checkpoint", "key", "since", "with-state", NULL };
@@ -38,7 +41,9 @@ static const pgf_command commands[] = {
 	  "lint [--commit REV] [--scope NAME] [--policy FILE --trust FILE] [--json] [FILE...] | lint --rules | "
 	  "lint --explain RULE",
 	  lint_opts, pgf_cmd_lint },
-	{ "check", "CI gate: verify, lint and policy", "check", NULL, NULL },
+	{ "check", "CI gate: verify, lint and policy in one report",
+	  "check [--commit REV] [--base REV] [--policy FILE --trust FILE] [--format text|json|github|sarif]",
+	  check_opts, pgf_cmd_check },
 	{ "plan", "what reconcile would apply where; changes nothing", "plan [--scope NAME] [--tenant SLUG] [--json]",
 	  plan_opts, pgf_cmd_plan },
 	{ "reconcile", "apply the difference to master and every tenant",

@@ -41,6 +41,8 @@ static const opt_def options[] = {
 	{ "allow-rewind", 0, NULL, "--pinned: allow a commit that does not descend from the last one reconciled" },
 	{ "rules", 0, NULL, "lint: list the rules (id, severity, why, instead) and exit" },
 	{ "explain", 0, "RULE", "lint: explain one rule and exit" },
+	{ "base", 0, "REV", "check: lint only files added or changed since REV; history is immutable from REV" },
+	{ "format", 0, "FORMAT", "check: text, json, github (workflow annotations) or sarif (SARIF 2.1.0)" },
 	{ "json", 0, NULL, "machine-readable output on stdout" },
 	{ "quiet", 'q', NULL, "errors only on stderr" },
 	{ "verbose", 'v', NULL, "more detail on stderr" },
@@ -113,6 +115,10 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		cli->pinned = true;
 	else if (strcmp(n, "json") == 0)
 		cli->json = true;
+	else if (strcmp(n, "base") == 0)
+		cli->base = value;
+	else if (strcmp(n, "format") == 0)
+		cli->format = value;
 	else if (strcmp(n, "rules") == 0)
 		cli->rules = true;
 	else if (strcmp(n, "explain") == 0)
