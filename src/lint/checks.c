@@ -1,6 +1,7 @@
 /* The statement rules, over libpg_query's JSON parse tree (PostgreSQL 15
  * node names). A rule that is about locking an existing table does not fire
- * for a table (or index) created earlier in the same file: it is empty. */
+ * for a table (or index) created earlier in the same file: it is empty
+ * (CREATE ... IF NOT EXISTS does not count: the table may already exist). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,7 +357,9 @@ static void create_table(pgf_lint_run *run, json_t *s)
 		}
 		check_type(run, json_object_get(cd, "typeName"), col, pk);
 	}
-	remember(&run->tables, str(rel, "schemaname"), str(rel, "relname"));
+	/* IF NOT EXISTS may leave an existing (full) table in place */
+	if (!flag(s, "if_not_exists"))
+		remember(&run->tables, str(rel, "schemaname"), str(rel, "relname"));
 }
 
 static void create_index(pgf_lint_run *run, json_t *s)
@@ -368,7 +371,8 @@ static void create_index(pgf_lint_run *run, json_t *s)
 		pgf_lint_report(run, R_REQUIRE_CONCURRENT_INDEX_CREATION, stmt_start(run),
 		                "index %s on %s is built while writes to the table are blocked",
 		                str(s, "idxname") ? str(s, "idxname") : "(unnamed)", relname(rel));
-	remember(&run->indexes, str(rel, "schemaname"), str(s, "idxname"));
+	if (!flag(s, "if_not_exists"))
+		remember(&run->indexes, str(rel, "schemaname"), str(s, "idxname"));
 }
 
 static void drop(pgf_lint_run *run, json_t *s)
@@ -446,7 +450,8 @@ void pgf_lint_check_stmt(pgf_lint_run *run, json_t *stmt)
 		create_table(run, s);
 	else if (strcmp(type, "CreateTableAsStmt") == 0) {
 		json_t *rel = json_object_get(json_object_get(s, "into"), "rel");
-		remember(&run->tables, str(rel, "schemaname"), str(rel, "relname"));
+		if (!flag(s, "if_not_exists"))
+			remember(&run->tables, str(rel, "schemaname"), str(rel, "relname"));
 	} else if (strcmp(type, "AlterTableStmt") == 0)
 		alter_table(run, s);
 	else if (strcmp(type, "IndexStmt") == 0)

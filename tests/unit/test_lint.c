@@ -89,6 +89,9 @@ static void test_created_in_file(void **state)
 	/* another schema's table of the same name existed before */
 	expect_one("CREATE TABLE s.t (id bigint PRIMARY KEY);\nCREATE INDEX i ON other.t (id);\n", &tx,
 	           "require-concurrent-index-creation", 2, 1);
+	/* IF NOT EXISTS may have kept an existing table */
+	expect_one("CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n", &tx,
+	           "setting-not-null", 2, 1);
 	/* created after the statement does not count */
 	expect_one("CREATE INDEX i ON t (id);\nCREATE TABLE t (id bigint);\n", &tx,
 	           "require-concurrent-index-creation", 1, 1);
@@ -149,6 +152,10 @@ static void test_transactional(void **state)
 	expect_one("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY;", &tx, "ban-concurrent-in-transaction", 1, 1);
 	/* ADD VALUE last in its file is safe; followed by more, it is not */
 	f = lint("ALTER TYPE e ADD VALUE 'x';", &tx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	expect_one("ALTER TYPE e ADD VALUE 'x';\nSELECT 1;", &tx, "adding-enum-value", 1, 1);
+	f = lint("ALTER TYPE e ADD VALUE 'x';\nSELECT 1;", &notx);
 	assert_int_equal(f.count, 0);
 	pgf_lint_findings_free(&f);
 }
