@@ -28,7 +28,7 @@ static const opt_def options[] = {
 	{ "master", 0, "CONNINFO", "master database (default: MASTER_DATABASE_URL)" },
 	{ "tenant", 0, "SLUG", "only this tenant (repeatable)" },
 	{ "jobs", 'j', "N", "databases at once (default: 8)" },
-	{ "policy", 0, "FILE", "policy file: timeouts, out-of-order, approvals" },
+	{ "policy", 0, "FILE", "policy file: approvals, lint severities, timeouts, out-of-order" },
 	{ "trust", 0, "FILE", "allowed_signers: who may sign commits and approvals" },
 	{ "key", 0, "FILE", "approve: sign with this key (through ssh-keygen)" },
 	{ "as", 0, "NAME", "approve: the approver, in the signature's file name" },
