@@ -104,9 +104,20 @@ class Project:
         self.constraints = []   # (name, table, validated)
         self.views = []
         self.funcs = []
+        self.names = set()      # relation names ever used (indexes, constraints)
+        self.nopk = []          # legacy tables created without a primary key
         self.unused_tables = [t for t in DOMAINS[self.domain]]
         rng.shuffle(self.unused_tables)
         self.seq = 0
+
+    def fresh(self, name):
+        """A relation name not used before in this project."""
+        n, i = name, 2
+        while n in self.names:
+            n = "%s_%d" % (name, i)
+            i += 1
+        self.names.add(n)
+        return n
 
 
 class Writer:
@@ -178,6 +189,29 @@ class Writer:
         return "\n".join(out) + "\n"
 
 
+def value_for(ty, rng):
+    """A literal that fits a column of type ty (NULL when unsure)."""
+    t = ty.lower()
+    if t.startswith(("varchar", "text", "char")) and not t.endswith("[]"):
+        return rng.choice(["'n/a'", "''", "'unknown'"]) if not t.startswith("char") else "'XXX'"
+    if t in ("integer", "bigint", "smallint", "double precision") or t.startswith("numeric"):
+        return rng.choice(["0", "1"])
+    if t == "boolean":
+        return rng.choice(["false", "true"])
+    if t.startswith("timestamp") or t == "date":
+        return rng.choice(["now()", "'2024-01-01'"])
+    if t in ("json", "jsonb"):
+        return "'{}'"
+    return "NULL"
+
+
+def id_literal(p, table, rng):
+    ty = p.tables[table][0][1]
+    if ty == "uuid":
+        return "'%08x-0000-4000-8000-%012x'" % (rng.randrange(16 ** 8), rng.randrange(16 ** 12))
+    return str(rng.randint(1, 5000))
+
+
 def col_type(p, name, ty):
     if p.drizzle and ty == "timestamptz":
         return "timestamp with time zone"
@@ -198,11 +232,14 @@ def create_table(w, name, rng):
         pk = rng.choice(["bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
                          "serial PRIMARY KEY", "uuid PRIMARY KEY DEFAULT gen_random_uuid()",
                          "bigserial PRIMARY KEY"])
+        if rng.random() < 0.1:
+            pk = "bigint NOT NULL"      # a legacy table without a primary key
+            p.nopk.append(name)
         lines.append("    id %s" % K(pk))
         idtype = pk.split()[0].replace("bigserial", "bigint").replace("serial", "integer")
     cols.append(["id", idtype, True])
     refs = []
-    others = [t for t in p.tables if t != name]
+    others = [t for t in p.tables if t != name and t not in p.nopk]
     if others and rng.random() < 0.7:
         for parent in rng.sample(others, min(len(others), rng.randint(1, 2))):
             c = parent.rstrip("s") + "_id"
@@ -236,7 +273,7 @@ def create_table(w, name, rng):
                   K("timestamptz NOT NULL DEFAULT now()")))
     cols.append(["created_at", "timestamptz", True])
     if rng.random() < 0.4:
-        uc = rng.choice(cols[1:])[0]
+        uc = rng.choice([x for x in cols[1:] if x[1].lower() != "json"])[0]
         if p.drizzle:
             lines.append('\tCONSTRAINT "%s_%s_unique" UNIQUE("%s")' % (name, uc, uc))
         else:
@@ -281,12 +318,11 @@ def add_fk(w, table, col, parent, rng, force_plain=False):
 
 def create_index(w, table, rng, concurrently=None, unique=False):
     p = w.p
-    cols = p.tables[table]
-    c = rng.choice(cols[1:])[0]
-    c2 = rng.choice(cols[1:])[0] if rng.random() < 0.3 else None
+    cols = [x for x in p.tables[table][1:] if x[1].lower() != "json"] or p.tables[table]
+    c = rng.choice(cols)[0]
+    c2 = rng.choice(cols)[0] if rng.random() < 0.3 else None
     name = "%s_%s%s_%s" % (table, c, "_" + c2 if c2 and c2 != c else "", "key" if unique else "idx")
-    if any(n == name for n, _ in p.indexes):
-        name += "_%d" % rng.randint(2, 99)
+    name = p.fresh(name)
     collist = [c] + ([c2] if c2 and c2 != c else [])
     where = ""
     if rng.random() < 0.15:
@@ -334,6 +370,14 @@ def f_create_tables(w, rng, many):
             w.comment("Create %s: one row per %s." % (t, t.rstrip("s").replace("_", " ")))
         refs, inline = create_table(w, t, rng)
         made.append((t, refs, inline))
+    if many:
+        # the table every project's trigger functions write to
+        if p.drizzle:
+            w.stmt('CREATE TABLE "audit_log" (\n\t"id" bigserial PRIMARY KEY NOT NULL,\n\t"table_name" text NOT NULL,\n'
+                   '\t"note" text,\n\t"created_at" timestamp with time zone DEFAULT now() NOT NULL\n);')
+        else:
+            w.stmt(w.kw("CREATE TABLE audit_log (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                        "    table_name text NOT NULL,\n    note text,\n    created_at timestamptz NOT NULL DEFAULT now()\n);"))
     for t, refs, inline in made:
         if not inline:
             for c, parent in refs:
@@ -378,7 +422,7 @@ def f_add_column(w, rng):
             spec += " NOT NULL"
             nn = True
     else:
-        parent = rng.choice(sorted(p.tables))
+        parent = rng.choice(sorted(x for x in p.tables if x not in p.nopk) or [t])
         spec = " REFERENCES %s (id)" % w.qt(parent)
         ty = p.tables[parent][0][1]
     w.comment("Add %s.%s%s." % (t, c, " (required)" if nn else ""))
@@ -431,7 +475,7 @@ def f_constraint(w, rng):
     K = w.kw
     if r < 0.35:
         c = rng.choice(cols[1:])[0]
-        cn = "%s_%s_check" % (t, c)
+        cn = p.fresh("%s_%s_check" % (t, c))
         nv = p.careful or rng.random() < 0.3
         w.comment("Guard %s.%s%s." % (t, c, "; NOT VALID first, validated after" if nv else ""))
         w.stmt(K("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL)%s;" % (
@@ -443,22 +487,31 @@ def f_constraint(w, rng):
     if r < 0.65:
         c = rng.choice(cols[1:])[0]
         if p.drizzle:
-            w.stmt('ALTER TABLE "%s" ADD CONSTRAINT "%s_%s_unique" UNIQUE("%s");' % (t, t, c, c))
+            w.stmt('ALTER TABLE "%s" ADD CONSTRAINT "%s" UNIQUE("%s");' % (t, p.fresh("%s_%s_unique" % (t, c)), c))
         elif p.careful or rng.random() < 0.4:
             w.comment("Unique %s.%s without a long lock: build the index concurrently\n"
                       "in 0-downtime style, then attach it as the constraint." % (t, c))
-            idx = "%s_%s_key" % (t, c)
+            idx = p.fresh("%s_%s_key" % (t, c))
             w.stmt(K("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s);" % (idx, t, c)))
             w.stmt(K("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s;" % (t, idx, idx)))
             w.notx = rng.random() < 0.8
         else:
-            w.stmt(K("ALTER TABLE %s ADD CONSTRAINT %s_%s_key UNIQUE (%s);" % (t, t, c, c)))
+            w.stmt(K("ALTER TABLE %s ADD CONSTRAINT %s UNIQUE (%s);" % (t, p.fresh("%s_%s_key" % (t, c)), c)))
         return "unique_%s_%s" % (t, c)
-    if r < 0.75:
-        w.stmt(K("ALTER TABLE %s ADD PRIMARY KEY (id);" % w.q(t)) if rng.random() < 0.5 else
-               K("ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY USING INDEX %s_id_idx;" % (t, t, t)))
+    if r < 0.75 and [x for x in p.nopk if x in p.tables and x not in w.created]:
+        t = [x for x in p.nopk if x in p.tables and x not in w.created][0]
+        p.nopk.remove(t)
+        if p.careful or rng.random() < 0.3:
+            w.comment("Primary key for the legacy table %s: index first, concurrently,\n"
+                      "then attach it." % t)
+            idx = p.fresh(t + "_pkey_idx")
+            w.stmt(K("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (id);" % (idx, t)))
+            w.stmt(K("ALTER TABLE %s ADD CONSTRAINT %s PRIMARY KEY USING INDEX %s;" % (t, p.fresh(t + "_pkey"), idx)))
+            w.notx = True
+        else:
+            w.stmt(K("ALTER TABLE %s ADD PRIMARY KEY (id);" % t))
         return "pk_" + t
-    others = [x for x in p.tables if x != t]
+    others = [x for x in p.tables if x != t and x not in p.nopk]
     if not others:
         return f_add_column(w, rng)
     parent = rng.choice(others)
@@ -603,9 +656,9 @@ def f_backfill(w, rng):
     c = rng.choice(p.tables[t][1:])
     K = w.kw
     r = rng.random()
-    val = {"boolean": "false", "integer": "0", "bigint": "0"}.get(c[1], "NULL" if rng.random() < 0.3 else "'n/a'")
-    if "text" in c[1] or "varchar" in c[1]:
-        val = "lower(trim(%s))" % c[0]
+    val = value_for(c[1], rng)
+    if c[1] in ("text", "varchar(255)", "varchar(320)", "varchar(120)", "varchar(64)") and rng.random() < 0.6:
+        val = "lower(trim(%s))" % w.q(c[0])
     if r < 0.3:
         w.comment("Normalise %s.%s for every row." % (t, c[0]))
         w.stmt(K("UPDATE %s SET %s = " % (w.q(t), w.q(c[0]))) + val + ";")
@@ -627,7 +680,7 @@ def f_backfill(w, rng):
         w.stmt(K("INSERT INTO %s (%s) VALUES " % (t, c[0])) +
                "('DROP TABLE %s; -- as requested in ticket %d');" % (t, rng.randint(100, 9999))
                if not p.drizzle and "text" in c[1] else
-               K("UPDATE %s SET %s = %s WHERE id = %d;" % (w.q(t), w.q(c[0]), val, rng.randint(1, 5000))))
+               K("UPDATE %s SET %s = " % (w.q(t), w.q(c[0]))) + val + K(" WHERE id = ") + id_literal(p, t, rng) + ";")
     return "backfill_%s_%s" % (t, c[0])
 
 
@@ -654,7 +707,7 @@ def f_function(w, rng):
     w.stmt(K("CREATE TRIGGER %s_trg BEFORE UPDATE ON %s\n    FOR EACH ROW EXECUTE FUNCTION %s();" % (fn, t, fn)))
     if rng.random() < 0.4:
         w.stmt(K("CREATE FUNCTION %s_count() RETURNS bigint LANGUAGE sql STABLE AS " % t) +
-               "$q$ SELECT count(*) FROM %s WHERE note <> 'TRUNCATE %s' $q$;" % (t, t))
+               "$q$ SELECT count(*) FROM %s WHERE id IS NOT NULL /* not: TRUNCATE %s */ $q$;" % (t, t))
     p.funcs.append(fn)
     return "fn_" + fn
 
@@ -720,11 +773,14 @@ def f_seed(w, rng):
     p = w.p
     if p.drizzle:
         return f_add_column(w, rng)
-    name = "%s_lookup_%d" % (p.domain, len(p.tables))
+    name = p.fresh("%s_lookup_%d" % (p.domain, len(p.tables)))
     K = w.kw
     w.comment("Reference data for %s, as supplied by the product team." % name)
-    w.stmt(K("CREATE TABLE %s (\n    code text PRIMARY KEY,\n    label text NOT NULL,\n    sort_order integer NOT NULL DEFAULT 0\n);" % name))
-    p.tables[name] = [["code", "text", True], ["label", "text", True], ["sort_order", "integer", True]]
+    w.stmt(K("CREATE TABLE %s (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+             "    code text NOT NULL UNIQUE,\n    label text NOT NULL,\n"
+             "    sort_order integer NOT NULL DEFAULT 0\n);" % name))
+    p.tables[name] = [["id", "bigint", True], ["code", "text", True], ["label", "text", True],
+                      ["sort_order", "integer", True]]
     w.created.add(name)
     rows = []
     for i in range(rng.randint(20, 280)):
