@@ -12,6 +12,7 @@
 typedef struct pgf_finding {
 	char *path;     /* the file the finding is about, relative to the repository */
 	char *message;  /* one line */
+	const char *rule; /* which check found it (a static string), or NULL */
 } pgf_finding;
 
 typedef struct pgf_findings {
@@ -22,6 +23,14 @@ typedef struct pgf_findings {
 
 void pgf_findings_add(pgf_findings *f, const char *path, const char *fmt, ...) PGF_PRINTF(3, 4);
 void pgf_findings_free(pgf_findings *f);
+/* Names the check behind findings from index from on that have none. */
+void pgf_findings_tag(pgf_findings *f, size_t from, const char *rule);
+
+/* The checks' names (pgf_finding.rule), as check reports them. */
+#define PGF_VERIFY_SIGNATURE "verify-commit-signature"
+#define PGF_VERIFY_MANIFEST "verify-manifest"
+#define PGF_VERIFY_HISTORY "verify-history"
+#define PGF_VERIFY_APPROVALS "verify-approvals"
 
 /* Compares a folder's files with its recorded manifest (NULL: no
  * pgfleet.sum in the folder). */

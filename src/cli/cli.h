@@ -37,6 +37,12 @@ typedef struct pgf_cli {
 	const char *key;
 	const char *as;
 	const char *file;       /* approve: the positional argument */
+	char **files;           /* lint: FILE arguments (allocated; main frees it) */
+	size_t nfiles;
+	const char *explain;    /* lint --explain RULE */
+	bool rules;             /* lint --rules */
+	const char *format;     /* check --format */
+	const char *base;       /* check --base */
 	bool commit_given;
 	bool no_ledger;
 	bool allow_rewind;
@@ -118,5 +124,7 @@ int pgf_cmd_rollback(pgf_cli *cli);
 int pgf_cmd_adopt(pgf_cli *cli);
 int pgf_cmd_approve(pgf_cli *cli);
 int pgf_cmd_ledger(pgf_cli *cli);
+int pgf_cmd_lint(pgf_cli *cli);
+int pgf_cmd_check(pgf_cli *cli);
 
 #endif

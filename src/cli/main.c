@@ -1,6 +1,7 @@
 /* main: dispatches commands; exit codes are decided in exit.c. */
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "pgfleet/log.h"
@@ -21,6 +22,12 @@ static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "
 	                                  "trust", "from-drizzle", "json", "max-file-size", "since", "key",
 	                                  "no-ledger", "allow-rewind", NULL };
 
+static const char *const lint_opts[] = { "repo", "commit", "scope", "policy", "trust", "json", "max-file-size",
+	                                 "rules", "explain", NULL };
+
+static const char *const check_opts[] = { "repo", "commit", "pinned", "scope", "base", "policy", "trust", "json",
+	                                  "format", "max-file-size", NULL };
+
 static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 
 static const char *const ledger_opts[] = { "master", "trust", "checkpoint", "key", "since", "with-state", NULL };
@@ -30,8 +37,13 @@ static const pgf_command commands[] = {
 	  hash_opts, pgf_cmd_hash },
 	{ "verify", "check manifests and the immutability of merged migrations at a commit",
 	  "verify [--commit REV] [--pinned] [--policy FILE --trust FILE] [--since REV] [--scope NAME] [--json]", verify_opts, pgf_cmd_verify },
-	{ "lint", "SQL safety rules with the PostgreSQL parser", "lint", NULL, NULL },
-	{ "check", "CI gate: verify, lint and policy", "check", NULL, NULL },
+	{ "lint", "SQL safety rules with the PostgreSQL parser, with approved waivers",
+	  "lint [--commit REV] [--scope NAME] [--policy FILE --trust FILE] [--json] [FILE...] | lint --rules | "
+	  "lint --explain RULE",
+	  lint_opts, pgf_cmd_lint },
+	{ "check", "CI gate: verify, lint and policy in one report",
+	  "check [--commit REV] [--base REV] [--policy FILE --trust FILE] [--format text|json|github|sarif]",
+	  check_opts, pgf_cmd_check },
 	{ "plan", "what reconcile would apply where; changes nothing", "plan [--scope NAME] [--tenant SLUG] [--json]",
 	  plan_opts, pgf_cmd_plan },
 	{ "reconcile", "apply the difference to master and every tenant",
@@ -64,13 +76,18 @@ int main(int argc, char **argv)
 	pgf_cli cli = { .repo = ".", .commit = "HEAD" };
 	const pgf_command *cmd = NULL;
 	int rc = pgf_cli_parse(&cli, &cmd, argc, argv);
-	if (rc != 0)
+	if (rc != 0) {
+		free(cli.files);
 		return rc < 0 ? PGF_EXIT_OK : rc;
+	}
 
 	if (cmd->run == NULL) {
+		free(cli.files);
 		fprintf(stderr, "pgfleet: '%s' is not available in this version yet\n", cmd->name);
 		return PGF_EXIT_USAGE;
 	}
 	pgf_log_set_level(cli.quiet ? PGF_LOG_QUIET : cli.verbose ? PGF_LOG_DEBUG : PGF_LOG_INFO);
-	return cmd->run(&cli);
+	rc = cmd->run(&cli);
+	free(cli.files);
+	return rc;
 }

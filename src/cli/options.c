@@ -39,6 +39,10 @@ static const opt_def options[] = {
 	{ "to", 0, "VERSION", "rollback: the version to go back to (0: everything)" },
 	{ "from-drizzle", 0, NULL, "adopt: baseline from drizzle.__drizzle_migrations" },
 	{ "allow-rewind", 0, NULL, "--pinned: allow a commit that does not descend from the last one reconciled" },
+	{ "rules", 0, NULL, "lint: list the rules (id, severity, why, instead) and exit" },
+	{ "explain", 0, "RULE", "lint: explain one rule and exit" },
+	{ "base", 0, "REV", "check: lint only files added or changed since REV; history is immutable from REV" },
+	{ "format", 0, "FORMAT", "check: text, json, github (workflow annotations) or sarif (SARIF 2.1.0)" },
 	{ "json", 0, NULL, "machine-readable output on stdout" },
 	{ "quiet", 'q', NULL, "errors only on stderr" },
 	{ "verbose", 'v', NULL, "more detail on stderr" },
@@ -111,6 +115,14 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		cli->pinned = true;
 	else if (strcmp(n, "json") == 0)
 		cli->json = true;
+	else if (strcmp(n, "base") == 0)
+		cli->base = value;
+	else if (strcmp(n, "format") == 0)
+		cli->format = value;
+	else if (strcmp(n, "rules") == 0)
+		cli->rules = true;
+	else if (strcmp(n, "explain") == 0)
+		cli->explain = value;
 	else if (strcmp(n, "check") == 0)
 		cli->check = true;
 	else if (strcmp(n, "quiet") == 0)
@@ -278,6 +290,10 @@ int pgf_cli_parse(pgf_cli *cli, const pgf_command **cmd_out, int argc, char **ar
 			cli->command = a;
 		} else if ((strcmp(cmd->name, "approve") == 0 || strcmp(cmd->name, "ledger") == 0) && cli->file == NULL) {
 			cli->file = a;
+		} else if (strcmp(cmd->name, "lint") == 0) {
+			if (cli->files == NULL)
+				cli->files = pgf_calloc((size_t)argc, sizeof(char *));
+			cli->files[cli->nfiles++] = argv[i];
 		} else {
 			rc = usage_error(cmd->name, NULL, "unexpected argument '%s'", a);
 		}

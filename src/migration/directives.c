@@ -8,7 +8,12 @@
  *
  * Keys are lower-case words with '-'. An unknown key is an error rather than
  * a silent no-op, so that a typo cannot run a CONCURRENTLY file inside a
- * transaction. New keys are added to the table below. */
+ * transaction. New keys are added to the table below.
+ *
+ * `-- pgfleet:allow RULE reason` is a lint waiver for the statement it
+ * precedes, not a file flag: it is known here (so a waiver on the first
+ * statement is not an unknown directive) and checked by the linter, which
+ * reads every comment of the file. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,26 +23,36 @@
 typedef struct directive {
 	const char *key;
 	unsigned flag;
-	bool takes_value;
+	bool takes_value;  /* key=value */
+	bool takes_words;  /* key words... (checked elsewhere) */
 } directive;
 
 static const directive known[] = {
-	{ "no-transaction", PGF_DIRECTIVE_NO_TRANSACTION, false },
+	{ "no-transaction", PGF_DIRECTIVE_NO_TRANSACTION, false, false },
+	{ "allow", 0, false, true },
 };
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 
 #define PREFIX "pgfleet:"
 
 static int apply_directive(unsigned *flags, const char *s, size_t n, const char *label, size_t line,
                            pgf_error **err)
 {
-	const char *eq = memchr(s, '=', n);
-	size_t keylen = eq ? (size_t)(eq - s) : n;
+	size_t keylen = 0;
+	while (keylen < n && s[keylen] != '=' && !is_space(s[keylen]))
+		keylen++;
+	const char *eq = keylen < n && s[keylen] == '=' ? s + keylen : NULL;
+	bool words = keylen < n && eq == NULL;
 	const char *keys[sizeof(known) / sizeof(known[0])];
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		keys[i] = known[i].key;
 		if (strlen(known[i].key) != keylen || memcmp(known[i].key, s, keylen) != 0)
 			continue;
-		if (eq != NULL && !known[i].takes_value)
+		if ((eq != NULL && !known[i].takes_value) || (words && !known[i].takes_words))
 			return pgf_error_set(err, PGF_ERR_INPUT, "%s:%zu: directive pgfleet:%s takes no value", label,
 			                     line, known[i].key);
 		*flags |= known[i].flag;
@@ -49,14 +64,9 @@ static int apply_directive(unsigned *flags, const char *s, size_t n, const char 
 	if (near != NULL)
 		pgf_error_hint(err, "did you mean 'pgfleet:%s'?", near);
 	else
-		pgf_error_hint(err, "known directives: pgfleet:no-transaction");
+		pgf_error_hint(err, "known directives: pgfleet:no-transaction, pgfleet:allow RULE reason");
 	free(key);
 	return -1;
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
 int pgf_directives_parse(unsigned *flags, const char *text, size_t len, const char *label, pgf_error **err)

@@ -13,6 +13,7 @@
 void pgf_policy_defaults(pgf_policy *p)
 {
 	memset(p, 0, sizeof(*p));
+	memset(p->lint, -1, sizeof(p->lint));
 	p->lock_timeout_ms = 5000;
 	p->statement_timeout_ms = 0;
 	p->advisory_lock_wait_ms = 30000;
@@ -80,10 +81,102 @@ int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const ch
 	return n;
 }
 
+/* The scope entry of that name, added when absent; NULL when full. */
+static pgf_policy_scope *scope_entry(pgf_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nscopes; i++)
+		if (strcmp(p->scopes[i].name, name) == 0)
+			return &p->scopes[i];
+	if (p->nscopes == PGF_POLICY_MAX_SCOPES || strlen(name) >= sizeof(p->scopes[0].name))
+		return NULL;
+	pgf_policy_scope *ps = &p->scopes[p->nscopes++];
+	memset(ps, 0, sizeof(*ps));
+	snprintf(ps->name, sizeof(ps->name), "%s", name);
+	ps->min_approvals = -1;
+	memset(ps->lint, -1, sizeof(ps->lint));
+	return ps;
+}
+
+void pgf_policy_lint_severities(const pgf_policy *p, const char *scope, signed char out[PGF_LINT_MAX_RULES])
+{
+	memcpy(out, p->lint, PGF_LINT_MAX_RULES);
+	for (size_t i = 0; scope != NULL && i < p->nscopes; i++)
+		if (strcmp(p->scopes[i].name, scope) == 0)
+			for (size_t r = 0; r < PGF_LINT_MAX_RULES; r++)
+				if (p->scopes[i].lint[r] >= 0)
+					out[r] = p->scopes[i].lint[r];
+}
+
+/* {"RULE": "error"|"warning"|"off", ...} at where */
+static int parse_lint_rules(signed char out[PGF_LINT_MAX_RULES], json_t *rules, const char *path, const char *where,
+                            pgf_error **err)
+{
+	if (!json_is_object(rules))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: expected an object of rule ids", path, where);
+	const char *id;
+	json_t *v;
+	json_object_foreach(rules, id, v) {
+		size_t index = 0;
+		const pgf_lint_rule *rule = pgf_lint_rule_find(id, &index);
+		if (rule == NULL) {
+			pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s.%s: unknown lint rule", path, where, id);
+			const char *near = pgf_lint_rule_suggest(id);
+			if (near != NULL)
+				pgf_error_hint(err, "did you mean '%s'?", near);
+			else
+				pgf_error_hint(err, "`pgfleet lint --rules` lists them");
+			return -1;
+		}
+		int sev = json_is_string(v) ? pgf_lint_severity_parse(json_string_value(v)) : -1;
+		if (sev < 0)
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s.%s: expected \"error\", \"warning\" or \"off\"", path,
+			                     where, id);
+		if (rule->fixed)
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s.%s: this rule cannot be configured", path, where, id);
+		out[index] = (signed char)sev;
+	}
+	return 0;
+}
+
+/* "lint": {"rules": {...}, "scopes": {"NAME": {"rules": {...}}}} */
+static int parse_lint(pgf_policy *p, json_t *lint, const char *path, pgf_error **err)
+{
+	static const char *const lkeys[] = { "rules", "scopes", NULL };
+	static const char *const skeys[] = { "rules", NULL };
+	if (!json_is_object(lint))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: lint: expected an object", path);
+	if (pgf_json_check_keys(lint, lkeys, path, "lint", err) != 0)
+		return -1;
+	json_t *rules = json_object_get(lint, "rules");
+	if (rules != NULL && parse_lint_rules(p->lint, rules, path, "lint.rules", err) != 0)
+		return -1;
+	json_t *scopes = json_object_get(lint, "scopes");
+	if (scopes == NULL)
+		return 0;
+	if (!json_is_object(scopes))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: lint.scopes: expected an object of scope names", path);
+	const char *name;
+	json_t *sv;
+	json_object_foreach(scopes, name, sv) {
+		char where[128];
+		snprintf(where, sizeof(where), "lint.scopes.%s", name);
+		pgf_policy_scope *ps = scope_entry(p, name);
+		if (ps == NULL)
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: too many scopes or too long a name", path, where);
+		if (!json_is_object(sv))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: expected an object", path, where);
+		if (pgf_json_check_keys(sv, skeys, path, where, err) != 0)
+			return -1;
+		snprintf(where, sizeof(where), "lint.scopes.%s.rules", name);
+		json_t *r = json_object_get(sv, "rules");
+		if (r != NULL && parse_lint_rules(ps->lint, r, path, where, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 {
-	/* "lint" and per-scope "scopes" belong to the lint and approval
-	 * modules; they are accepted here and read there. */
 	static const char *const top[] = { "require_signed_commit", "min_approvals", "allow_out_of_order", "scopes",
 		                           "timeouts", "lint", "approval_baseline", NULL };
 	static const char *const skeys[] = { "min_approvals", "approval_baseline", NULL };
@@ -119,7 +212,8 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 		const char *name;
 		json_t *sv;
 		json_object_foreach(scopes, name, sv) {
-			if (p->nscopes == PGF_POLICY_MAX_SCOPES || strlen(name) >= sizeof(p->scopes[0].name))
+			pgf_policy_scope *ps = scope_entry(p, name);
+			if (ps == NULL)
 				return pgf_error_set(err, PGF_ERR_CONFIG, "%s: scopes.%s: too many scopes or too long a name", path,
 				                     name);
 			char where[96];
@@ -128,9 +222,6 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 				return json_is_object(sv)
 				               ? -1
 				               : pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s: expected an object", path, where);
-			pgf_policy_scope *ps = &p->scopes[p->nscopes++];
-			snprintf(ps->name, sizeof(ps->name), "%s", name);
-			ps->min_approvals = -1;
 			json_t *mv = json_object_get(sv, "min_approvals");
 			if (mv != NULL) {
 				if (!json_is_integer(mv) || json_integer_value(mv) < 0 || json_integer_value(mv) > 100)
@@ -143,6 +234,9 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 				return -1;
 		}
 	}
+	json_t *lint = json_object_get(root, "lint");
+	if (lint != NULL && parse_lint(p, lint, path, err) != 0)
+		return -1;
 	json_t *t = json_object_get(root, "timeouts");
 	if (t != NULL) {
 		if (!json_is_object(t))

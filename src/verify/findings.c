@@ -15,6 +15,7 @@ void pgf_findings_add(pgf_findings *f, const char *path, const char *fmt, ...)
 	PGF_ARRAY_GROW(f->items, f->count, f->cap);
 	f->items[f->count].path = pgf_str_printable(path);
 	f->items[f->count].message = pgf_str_printable(msg);
+	f->items[f->count].rule = NULL;
 	free(msg);
 	f->count++;
 }
@@ -28,4 +29,11 @@ void pgf_findings_free(pgf_findings *f)
 	free(f->items);
 	f->items = NULL;
 	f->count = f->cap = 0;
+}
+
+void pgf_findings_tag(pgf_findings *f, size_t from, const char *rule)
+{
+	for (size_t i = from; i < f->count; i++)
+		if (f->items[i].rule == NULL)
+			f->items[i].rule = rule;
 }

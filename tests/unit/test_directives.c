@@ -112,7 +112,7 @@ static void test_unknown_directive_far_word(void **state)
 	assert_int_equal(parse(&flags, "\n\n\n-- pgfleet:frobnicate\n", &err), -1);
 	assert_int_equal(pgf_error_count(err), 1);
 	assert_string_equal(err->message, LABEL ":4: unknown directive 'pgfleet:frobnicate'");
-	assert_string_equal(err->hint, "known directives: pgfleet:no-transaction");
+	assert_string_equal(err->hint, "known directives: pgfleet:no-transaction, pgfleet:allow RULE reason");
 	pgf_error_free(err);
 }
 
@@ -140,7 +140,7 @@ static void test_unknown_directive_line_numbers(void **state)
 	assert_string_equal(err->message, LABEL ":1: unknown directive 'pgfleet:notransaction'");
 	assert_string_equal(err->hint, "did you mean 'pgfleet:no-transaction'?");
 	assert_string_equal(err->next->message, LABEL ":3: unknown directive 'pgfleet:transaction-no'");
-	assert_string_equal(err->next->hint, "known directives: pgfleet:no-transaction");
+	assert_string_equal(err->next->hint, "known directives: pgfleet:no-transaction, pgfleet:allow RULE reason");
 	assert_int_equal(flags, PGF_DIRECTIVE_NO_TRANSACTION);
 	pgf_error_free(err);
 }
@@ -170,6 +170,26 @@ static void test_value_on_flag_directive(void **state)
 	err = NULL;
 	assert_int_equal(parse(&flags, "-- pgfleet:no-transaction=\n", &err), -1);
 	assert_string_equal(err->message, LABEL ":1: directive pgfleet:no-transaction takes no value");
+	pgf_error_free(err);
+}
+
+/* `pgfleet:allow RULE reason` is a statement's lint waiver: known here (the
+ * linter checks its words), never a flag; other keys take no words. */
+static void test_allow_waiver(void **state)
+{
+	(void)state;
+	expect_flags("-- pgfleet:allow ban-drop-table archived in OPS-12\nDROP TABLE t;\n", 0);
+	expect_flags("-- pgfleet:no-transaction\n-- pgfleet:allow require-concurrent-reindex small\nREINDEX INDEX i;\n",
+	             PGF_DIRECTIVE_NO_TRANSACTION);
+	unsigned flags = 0;
+	pgf_error *err = NULL;
+	assert_int_equal(parse(&flags, "-- pgfleet:no-transaction please\nSELECT 1;\n", &err), -1);
+	assert_string_equal(err->message, LABEL ":1: directive pgfleet:no-transaction takes no value");
+	pgf_error_free(err);
+	err = NULL;
+	assert_int_equal(parse(&flags, "-- pgfleet:alow ban-drop-table x\nSELECT 1;\n", &err), -1);
+	assert_string_equal(err->message, LABEL ":1: unknown directive 'pgfleet:alow'");
+	assert_string_equal(err->hint, "did you mean 'pgfleet:allow'?");
 	pgf_error_free(err);
 }
 
@@ -225,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_empty_key),
 		cmocka_unit_test(test_value_on_flag_directive),
 		cmocka_unit_test(test_length_is_respected),
+		cmocka_unit_test(test_allow_waiver),
 		cmocka_unit_test(test_unknown_directive_null_err),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,171 @@
+/* pgfleet lint: SQL safety rules over a commit's migration files, or over
+ * files on disk. Exit 0 without an unwaived error finding, 1 with one, 2 on
+ * bad input. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lint_files.h"
+#include "pgfleet/common.h"
+#include "pgfleet/log.h"
+
+static void print_rule(const pgf_lint_rule *r, bool json, json_t *arr)
+{
+	if (json) {
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:s, s:s, s:s}", "id", r->id, "severity",
+		                                     pgf_lint_severity_name(r->severity), "configurable", !r->fixed,
+		                                     "summary", r->summary, "why", r->why, "instead", r->instead));
+		return;
+	}
+	printf("%s (%s%s): %s\n  why: %s\n  instead: %s\n", r->id, pgf_lint_severity_name(r->severity),
+	       r->fixed ? ", fixed" : "", r->summary, r->why, r->instead);
+}
+
+static int list_rules(const pgf_cli *cli)
+{
+	size_t n;
+	const pgf_lint_rule *rules = pgf_lint_rules(&n);
+	const pgf_lint_rule *one = NULL;
+	if (cli->explain != NULL) {
+		one = pgf_lint_rule_find(cli->explain, NULL);
+		if (one == NULL) {
+			const char *near = pgf_lint_rule_suggest(cli->explain);
+			fprintf(stderr, "pgfleet lint: --explain %s: unknown rule%s%s%s\n", cli->explain,
+			        near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+			return PGF_EXIT_USAGE;
+		}
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		if (one == NULL || one == &rules[i])
+			print_rule(&rules[i], cli->json, arr);
+	if (cli->json) {
+		json_dumpf(one ? json_array_get(arr, 0) : arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	}
+	json_decref(arr);
+	return PGF_EXIT_OK;
+}
+
+json_t *pgf_lint_finding_json(const char *path, const pgf_lint_finding *f)
+{
+	json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "file", path, "line",
+	                      (json_int_t)f->line, "column", (json_int_t)f->column, "rule", f->rule->id, "severity",
+	                      pgf_lint_severity_name(f->severity), "message", f->message, "why", f->rule->why, "fix",
+	                      f->rule->instead, "waived", f->waived);
+	if (f->waiver_reason)
+		json_object_set_new(o, "waiver_reason", json_string(f->waiver_reason));
+	if (f->note)
+		json_object_set_new(o, "note", json_string(f->note));
+	return o;
+}
+
+void pgf_lint_print_text(const pgf_lint_report *rep)
+{
+	for (size_t i = 0; i < rep->count; i++) {
+		const pgf_lint_file *file = &rep->files[i];
+		char *path = pgf_str_printable(file->path);
+		for (size_t k = 0; k < file->findings.count; k++) {
+			const pgf_lint_finding *f = &file->findings.items[k];
+			char *msg = pgf_str_printable(f->message);
+			if (f->waived) {
+				char *reason = pgf_str_printable(f->waiver_reason);
+				printf("%s:%zu:%zu: waived: %s: %s (%s)\n", path, f->line, f->column, f->rule->id, msg, reason);
+				free(reason);
+			} else {
+				printf("%s:%zu:%zu: %s: %s: %s%s%s%s\n", path, f->line, f->column,
+				       pgf_lint_severity_name(f->severity), f->rule->id, msg, f->note ? " (" : "",
+				       f->note ? f->note : "", f->note ? ")" : "");
+				printf("  why: %s\n  instead: %s\n", f->rule->why, f->rule->instead);
+			}
+			free(msg);
+		}
+		free(path);
+	}
+}
+
+static void counts(const pgf_lint_report *rep, size_t c[3])
+{
+	c[0] = c[1] = c[2] = 0; /* errors, warnings, waived */
+	for (size_t i = 0; i < rep->count; i++)
+		for (size_t k = 0; k < rep->files[i].findings.count; k++) {
+			const pgf_lint_finding *f = &rep->files[i].findings.items[k];
+			c[f->waived ? 2 : f->severity == PGF_LINT_ERROR ? 0 : 1]++;
+		}
+}
+
+static void print_json(const pgf_lint_report *rep, const pgf_error *err, int rc)
+{
+	json_t *root = json_object(), *items = json_array(), *errors = json_array();
+	for (size_t i = 0; i < rep->count; i++)
+		for (size_t k = 0; k < rep->files[i].findings.count; k++)
+			json_array_append_new(items, pgf_lint_finding_json(rep->files[i].path, &rep->files[i].findings.items[k]));
+	for (; err != NULL; err = err->next)
+		json_array_append_new(errors, json_string(err->message));
+	json_object_set_new(root, "files", json_integer((json_int_t)rep->count));
+	json_object_set_new(root, "findings", items);
+	json_object_set_new(root, "errors", errors);
+	json_object_set_new(root, "exit_code", json_integer(rc));
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(root);
+}
+
+int pgf_cmd_lint(pgf_cli *cli)
+{
+	if (cli->rules || cli->explain != NULL)
+		return list_rules(cli);
+	if (cli->nfiles > 0 && cli->commit_given) {
+		fprintf(stderr, "pgfleet lint: --commit lints the commit's files: give no FILE with it\n");
+		return PGF_EXIT_USAGE;
+	}
+	double started = pgf_now();
+	pgf_error *err = NULL;
+	pgf_lint_report rep = { 0 };
+	pgf_trust_root tr;
+	pgf_repo_ctx ctx = { 0 };
+	int rc = 0;
+	if (pgf_trust_root_open(&tr, cli, true, &err) != 0) {
+		pgf_trust_root_close(&tr);
+		return pgf_cli_fail(err);
+	}
+	if (cli->nfiles > 0) {
+		if (cli->nscopes > 1)
+			pgf_error_set(&err, PGF_ERR_USAGE, "with FILE arguments, --scope names one scope (for the policy)");
+		else {
+			char *what = pgf_asprintf("%zu files from disk", cli->nfiles);
+			pgf_cli_begin(cli, what);
+			free(what);
+			pgf_lint_paths(&rep, cli->files, cli->nfiles, cli->nscopes ? cli->scopes[0] : NULL, &tr,
+			               cli->max_file_bytes ? cli->max_file_bytes : PGF_DEFAULT_MAX_FILE_BYTES, &err);
+		}
+	} else if (pgf_repo_ctx_open(&ctx, cli, false, &err) == 0) {
+		char *what = pgf_asprintf("%s, repo %s", pgf_source_label(ctx.src), cli->repo);
+		pgf_cli_begin(cli, what);
+		free(what);
+		pgf_lint_commit(&rep, &ctx, &tr, NULL, NULL, &err);
+	}
+	pgf_trust_root_close(&tr);
+
+	rc = err != NULL ? pgf_cli_exit_code(err) : pgf_lint_report_fail(&rep) ? PGF_EXIT_FINDINGS : PGF_EXIT_OK;
+	if (rc == PGF_EXIT_OK && err != NULL)
+		rc = PGF_EXIT_INTERNAL;
+	if (cli->json)
+		print_json(&rep, err, rc);
+	else
+		pgf_lint_print_text(&rep);
+	pgf_log_error_chain(err);
+	size_t c[3];
+	counts(&rep, c);
+	char summary[160];
+	snprintf(summary, sizeof(summary), "%zu files, %zu errors, %zu warnings, %zu waived", rep.count, c[0], c[1],
+	         c[2]);
+	pgf_cli_end(cli, started, summary, rc);
+	pgf_error_free(err);
+	pgf_lint_report_free(&rep);
+	if (ctx.src != NULL)
+		pgf_repo_ctx_close(&ctx);
+	return rc;
+}

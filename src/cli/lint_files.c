@@ -1,0 +1,142 @@
+/* Linting a commit's migration files (lint and check share it): per scope,
+ * each up file with its directives, the policy's severities, and waivers
+ * that count only when the file meets the approval policy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lint_files.h"
+#include "pgfleet/approvals.h"
+#include "pgfleet/common.h"
+#include "pgfleet/verify.h"
+
+void pgf_lint_report_add(pgf_lint_report *rep, const char *path, const char *scope, pgf_lint_findings *findings)
+{
+	PGF_ARRAY_GROW(rep->files, rep->count, rep->cap);
+	pgf_lint_file *f = &rep->files[rep->count++];
+	f->path = pgf_strdup(path);
+	f->scope = scope ? pgf_strdup(scope) : NULL;
+	f->findings = *findings;
+	memset(findings, 0, sizeof(*findings));
+}
+
+void pgf_lint_report_free(pgf_lint_report *rep)
+{
+	for (size_t i = 0; i < rep->count; i++) {
+		free(rep->files[i].path);
+		free(rep->files[i].scope);
+		pgf_lint_findings_free(&rep->files[i].findings);
+	}
+	free(rep->files);
+	memset(rep, 0, sizeof(*rep));
+}
+
+bool pgf_lint_report_fail(const pgf_lint_report *rep)
+{
+	for (size_t i = 0; i < rep->count; i++)
+		if (pgf_lint_findings_fail(&rep->files[i].findings))
+			return true;
+	return false;
+}
+
+static bool short_of_approvals(const pgf_findings *shortfalls, const char *path)
+{
+	for (size_t i = 0; i < shortfalls->count; i++)
+		if (strcmp(shortfalls->items[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, const pgf_scope *scope,
+                      pgf_lint_filter want, void *payload, pgf_error **err)
+{
+	pgf_migration_set *set = NULL;
+	if (pgf_migration_set_load(&set, ctx->src, scope, &ctx->load, err) != 0)
+		return -1;
+	int rc = 0;
+	/* which files fall short of the approval policy (their waivers do not count) */
+	pgf_findings shortfalls = { 0 }, info = { 0 };
+	if (tr->trust != NULL)
+		rc = pgf_verify_approvals(&shortfalls, &info, ctx->src, set, &tr->policy, tr->trust, tr->now, err);
+	signed char sev[PGF_LINT_MAX_RULES];
+	pgf_policy_lint_severities(&tr->policy, scope->name, sev);
+	pgf_buf text = PGF_BUF_INIT;
+	for (size_t i = 0; rc == 0 && i < set->count; i++) {
+		const pgf_migration *m = &set->items[i];
+		if (want != NULL && !want(scope, m, payload))
+			continue;
+		char *path = pgf_asprintf("%s/%s", set->folder, m->file);
+		int needed = pgf_policy_approvals_needed(&tr->policy, scope->name, m->version);
+		char note[96];
+		snprintf(note, sizeof(note), "waiver needs %d approval%s", needed, needed == 1 ? "" : "s");
+		pgf_lint_opts opts = {
+			.transactional = (m->flags & PGF_DIRECTIVE_NO_TRANSACTION) == 0,
+			.severity = sev,
+			.waivers_count = needed == 0 || (tr->trust != NULL && !short_of_approvals(&shortfalls, path)),
+			.waiver_note = note,
+		};
+		pgf_lint_findings found = { 0 };
+		rc = pgf_source_read(ctx->src, path, ctx->load.max_file_bytes, &text, err);
+		if (rc == 0)
+			rc = pgf_lint_text(&found, text.ptr, text.len, &opts, err);
+		pgf_lint_report_add(rep, path, scope->name, &found);
+		free(path);
+	}
+	pgf_buf_free(&text);
+	pgf_findings_free(&shortfalls);
+	pgf_findings_free(&info);
+	pgf_migration_set_free(set);
+	return rc;
+}
+
+int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, pgf_lint_filter want,
+                    void *payload, pgf_error **err)
+{
+	int rc = 0;
+	for (size_t i = 0; i < ctx->nscopes; i++)
+		if (lint_scope(rep, ctx, tr, ctx->scopes[i], want, payload, err) != 0)
+			rc = -1;
+	return rc;
+}
+
+int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const char *scope, const pgf_trust_root *tr,
+                   size_t max_bytes, pgf_error **err)
+{
+	signed char sev[PGF_LINT_MAX_RULES];
+	pgf_policy_lint_severities(&tr->policy, scope, sev);
+	/* a file from disk carries no approvals: its waivers count only when
+	 * the policy asks for none */
+	int needed = tr->policy.min_approvals;
+	for (size_t i = 0; i < tr->policy.nscopes; i++)
+		if (scope != NULL && strcmp(tr->policy.scopes[i].name, scope) == 0 && tr->policy.scopes[i].min_approvals >= 0)
+			needed = tr->policy.scopes[i].min_approvals;
+	char note[96];
+	snprintf(note, sizeof(note), "waiver needs %d approval%s (a file from disk has none)", needed,
+	         needed == 1 ? "" : "s");
+	int rc = 0;
+	pgf_buf text = PGF_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (pgf_file_read(&text, paths[i], max_bytes, err) != 0) {
+			rc = -1;
+			continue;
+		}
+		unsigned flags = 0;
+		if (pgf_directives_parse(&flags, text.ptr, text.len, paths[i], err) != 0) {
+			rc = -1;
+			continue;
+		}
+		pgf_lint_opts opts = {
+			.transactional = (flags & PGF_DIRECTIVE_NO_TRANSACTION) == 0,
+			.severity = sev,
+			.waivers_count = needed == 0,
+			.waiver_note = note,
+		};
+		pgf_lint_findings found = { 0 };
+		if (pgf_lint_text(&found, text.ptr, text.len, &opts, err) != 0)
+			rc = -1;
+		pgf_lint_report_add(rep, paths[i], scope, &found);
+	}
+	pgf_buf_free(&text);
+	return rc;
+}

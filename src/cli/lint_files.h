@@ -1,0 +1,47 @@
+/* The files lint and check read, and their findings (src/cli only). */
+#ifndef PGFLEET_CLI_LINT_FILES_H
+#define PGFLEET_CLI_LINT_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "pgfleet/lint.h"
+#include "pgfleet/migration.h"
+
+typedef struct pgf_lint_file {
+	char *path;     /* relative to the repository (a commit), or as given (disk) */
+	char *scope;    /* NULL for a file from disk without --scope */
+	pgf_lint_findings findings;
+} pgf_lint_file;
+
+typedef struct pgf_lint_report {
+	pgf_lint_file *files;
+	size_t count, cap;
+} pgf_lint_report;
+
+/* Takes findings over (it is left empty). */
+void pgf_lint_report_add(pgf_lint_report *rep, const char *path, const char *scope, pgf_lint_findings *findings);
+void pgf_lint_report_free(pgf_lint_report *rep);
+bool pgf_lint_report_fail(const pgf_lint_report *rep);
+
+/* Whether to lint this file (NULL: every file). */
+typedef bool (*pgf_lint_filter)(const pgf_scope *scope, const pgf_migration *m, void *payload);
+
+/* Every up file of the context's scopes at its commit (down files are not
+ * linted: undoing is what they are for). Load errors go to err; the other
+ * scopes are still linted. */
+int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, pgf_lint_filter want,
+                    void *payload, pgf_error **err);
+/* Files from disk; scope (may be NULL) selects the policy's per-scope severities. */
+int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const char *scope, const pgf_trust_root *tr,
+                   size_t max_bytes, pgf_error **err);
+
+/* Output shared by lint and check: one finding as JSON (new reference), and
+ * the text lines "path:line:column: severity: rule: message" with their
+ * indented why/instead hints. */
+struct json_t;
+struct json_t *pgf_lint_finding_json(const char *path, const pgf_lint_finding *f);
+void pgf_lint_print_text(const pgf_lint_report *rep);
+
+#endif

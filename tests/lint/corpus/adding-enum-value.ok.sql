@@ -1,0 +1,2 @@
+-- alone in its file: committed before anything uses it
+ALTER TYPE well_type ADD VALUE IF NOT EXISTS 'offshore';

@@ -1,0 +1,1 @@
+CREATE TABLE codes (code text PRIMARY KEY CHECK (length(code) = 3), flag "char");

@@ -1,0 +1,1 @@
+CLUSTER readings USING readings_pkey;

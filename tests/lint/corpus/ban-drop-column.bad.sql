@@ -1,0 +1,1 @@
+ALTER TABLE wells DROP COLUMN legacy_code;

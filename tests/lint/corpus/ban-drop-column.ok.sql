@@ -1,0 +1,1 @@
+ALTER TABLE wells ALTER COLUMN legacy_code DROP NOT NULL;

@@ -1,0 +1,1 @@
+DROP DATABASE tenant_acme;

@@ -1,0 +1,4 @@
+-- pgfleet:no-transaction
+BEGIN;
+CREATE TABLE t (id bigint PRIMARY KEY);
+COMMIT;

@@ -1,0 +1,1 @@
+ALTER TABLE wells ADD CONSTRAINT wells_code_key UNIQUE (code);

@@ -1,0 +1,2 @@
+-- pgfleet:allow ban-drop-table
+DROP TABLE readings_old;

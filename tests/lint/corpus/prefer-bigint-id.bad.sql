@@ -1,0 +1,4 @@
+CREATE TABLE wells (
+  id serial PRIMARY KEY,
+  operator_id integer
+);

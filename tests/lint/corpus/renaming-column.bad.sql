@@ -1,0 +1,1 @@
+ALTER TABLE wells RENAME COLUMN field_name TO field;

@@ -1,0 +1,1 @@
+ALTER TABLE wells RENAME TO sites;

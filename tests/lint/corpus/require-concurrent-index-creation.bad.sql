@@ -1,0 +1,1 @@
+CREATE INDEX readings_metric_idx ON readings (metric);

@@ -1,0 +1,2 @@
+-- pgfleet:no-transaction
+DROP INDEX CONCURRENTLY readings_metric_idx;

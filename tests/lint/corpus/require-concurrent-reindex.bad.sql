@@ -1,0 +1,1 @@
+REINDEX INDEX readings_metric_idx;

@@ -1,0 +1,2 @@
+-- pgfleet:no-transaction
+REINDEX (CONCURRENTLY) INDEX readings_metric_idx;

@@ -1,0 +1,1 @@
+ALTER TABLE wells ADD CONSTRAINT wells_name_nn CHECK (name IS NOT NULL) NOT VALID;

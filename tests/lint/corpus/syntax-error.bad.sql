@@ -1,0 +1,4 @@
+CREATE TABLE wells (
+  id bigint PRIMARY KEY,
+  name text,,
+);

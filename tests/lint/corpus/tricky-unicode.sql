@@ -1,0 +1,1 @@
+COMMENT ON TABLE wells IS 'Brunnen — Übersicht'; DROP TABLE old;

@@ -1,0 +1,2 @@
+UPDATE wells SET status = 'active';
+DELETE FROM alarms;

@@ -1,0 +1,3 @@
+-- pgfleet:allow ban-drop-table forgotten
+
+DROP TABLE readings_old;

@@ -1,0 +1,3 @@
+-- pgfleet:allow ban-drop-table only the first one
+DROP TABLE a;
+DROP TABLE b;

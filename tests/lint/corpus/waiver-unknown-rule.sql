@@ -1,0 +1,2 @@
+-- pgfleet:allow ban-drop-tabel archived
+DROP TABLE readings_old;

@@ -1,0 +1,209 @@
+/* lint.h: the library under the CLI — positions, waivers, severities. The
+ * rule-by-rule corpus is tests/lint (run by tests/integration/lint.sh). */
+#include "unit.h"
+
+#include "pgfleet/lint.h"
+#include "pgfleet/policy.h"
+
+static const pgf_lint_opts tx = { .transactional = true, .waivers_count = true };
+
+static pgf_lint_findings lint(const char *sql, const pgf_lint_opts *opts)
+{
+	pgf_lint_findings f = { 0 };
+	pgf_error *err = NULL;
+	assert_int_equal(pgf_lint_text(&f, sql, strlen(sql), opts, &err), 0);
+	assert_null(err);
+	return f;
+}
+
+static void expect_one(const char *sql, const pgf_lint_opts *opts, const char *rule, size_t line, size_t column)
+{
+	pgf_lint_findings f = lint(sql, opts);
+	if (f.count != 1)
+		fail_msg("%s: expected one finding, got %zu (first: %s)", sql, f.count,
+		         f.count ? f.items[0].rule->id : "none");
+	assert_string_equal(f.items[0].rule->id, rule);
+	assert_int_equal(f.items[0].line, line);
+	assert_int_equal(f.items[0].column, column);
+	pgf_lint_findings_free(&f);
+}
+
+static void test_rule_table(void **state)
+{
+	(void)state;
+	size_t n, index = 99;
+	const pgf_lint_rule *rules = pgf_lint_rules(&n);
+	assert_true(n >= 28 && n <= PGF_LINT_MAX_RULES);
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(rules[i].why);
+		assert_non_null(rules[i].instead);
+		assert_true(rules[i].severity == PGF_LINT_ERROR || rules[i].severity == PGF_LINT_WARNING);
+		for (const char *c = rules[i].id; *c; c++)
+			assert_true((*c >= 'a' && *c <= 'z') || *c == '-');
+		assert_ptr_equal(pgf_lint_rule_find(rules[i].id, &index), &rules[i]);
+		assert_int_equal(index, i);
+	}
+	assert_null(pgf_lint_rule_find("ban-drop-tabel", NULL));
+	assert_int_equal(pgf_lint_severity_parse("off"), PGF_LINT_OFF);
+	assert_int_equal(pgf_lint_severity_parse("fatal"), -1);
+}
+
+static void test_syntax_error_position(void **state)
+{
+	(void)state;
+	/* the cursor is a character position: two-byte characters before it */
+	expect_one("SELECT 'äöü';\nSELECT 'é' FRM t;\n", &tx, "syntax-error", 2, 16);
+	/* an unterminated string: at its opening quote */
+	expect_one("SELECT 1;\n\n  SELECT 'abc\n", &tx, "syntax-error", 3, 10);
+	/* a NUL byte is not text */
+	pgf_lint_findings f = { 0 };
+	assert_int_equal(pgf_lint_text(&f, "SELECT 1;\n\0DROP TABLE t;", 24, &tx, NULL), 0);
+	assert_int_equal(f.count, 1);
+	assert_string_equal(f.items[0].rule->id, "syntax-error");
+	assert_int_equal(f.items[0].line, 2);
+	assert_int_equal(f.items[0].column, 1);
+	pgf_lint_findings_free(&f);
+}
+
+static void test_statement_positions(void **state)
+{
+	(void)state;
+	/* after comments and blank lines, the statement's first token */
+	expect_one("-- header\n/* block */\n\n   DROP TABLE t;\n", &tx, "ban-drop-table", 4, 4);
+	/* CRLF line ends and a tab count as one column each */
+	expect_one("SELECT 1;\r\n\tDROP TABLE t;\r\n", &tx, "ban-drop-table", 2, 2);
+	/* the last statement without a semicolon */
+	expect_one("SELECT 1; VACUUM FULL t", &tx, "ban-vacuum-full", 1, 11);
+}
+
+static void test_created_in_file(void **state)
+{
+	(void)state;
+	pgf_lint_findings f = lint("CREATE TABLE s.t (id bigint PRIMARY KEY);\n"
+	                           "CREATE INDEX t_i ON t (id);\n"          /* unqualified: same table */
+	                           "ALTER TABLE s.t ADD COLUMN c int NOT NULL;\n"
+	                           "DROP INDEX s.t_i;\n",
+	                           &tx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	/* another schema's table of the same name existed before */
+	expect_one("CREATE TABLE s.t (id bigint PRIMARY KEY);\nCREATE INDEX i ON other.t (id);\n", &tx,
+	           "require-concurrent-index-creation", 2, 1);
+	/* IF NOT EXISTS may have kept an existing table */
+	expect_one("CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n", &tx,
+	           "setting-not-null", 2, 1);
+	/* created after the statement does not count */
+	expect_one("CREATE INDEX i ON t (id);\nCREATE TABLE t (id bigint);\n", &tx,
+	           "require-concurrent-index-creation", 1, 1);
+}
+
+static void test_severity_and_waivers(void **state)
+{
+	(void)state;
+	size_t index = 0;
+	assert_non_null(pgf_lint_rule_find("ban-drop-table", &index));
+	signed char sev[PGF_LINT_MAX_RULES];
+	memset(sev, -1, sizeof(sev));
+	sev[index] = PGF_LINT_WARNING;
+	pgf_lint_opts o = tx;
+	o.severity = sev;
+	pgf_lint_findings f = lint("DROP TABLE t;", &o);
+	assert_int_equal(f.count, 1);
+	assert_int_equal(f.items[0].severity, PGF_LINT_WARNING);
+	assert_false(pgf_lint_findings_fail(&f));
+	pgf_lint_findings_free(&f);
+	sev[index] = PGF_LINT_OFF;
+	f = lint("-- pgfleet:allow ban-drop-table gone\nDROP TABLE t;", &o);
+	assert_int_equal(f.count, 0); /* off: no finding, and the waiver is not "unused" */
+	pgf_lint_findings_free(&f);
+
+	/* a waiver that does not count: the finding stays, with the note */
+	o = tx;
+	o.waivers_count = false;
+	o.waiver_note = "waiver needs 2 approvals";
+	f = lint("DROP TABLE t; -- pgfleet:allow ban-drop-table archived\n", &o);
+	assert_int_equal(f.count, 1);
+	assert_false(f.items[0].waived);
+	assert_string_equal(f.items[0].note, "waiver needs 2 approvals");
+	assert_string_equal(f.items[0].waiver_reason, "archived");
+	assert_true(pgf_lint_findings_fail(&f));
+	pgf_lint_findings_free(&f);
+
+	/* a waiver inside a statement, in a block comment; the other rule stays */
+	f = lint("ALTER TABLE t /* pgfleet:allow ban-drop-column unused since v41 */ DROP COLUMN a,\n"
+	         "  ADD COLUMN b int NOT NULL;\n",
+	         &tx);
+	assert_int_equal(f.count, 2);
+	assert_true(f.items[0].waived);
+	assert_string_equal(f.items[0].rule->id, "ban-drop-column");
+	assert_string_equal(f.items[0].waiver_reason, "unused since v41");
+	assert_false(f.items[1].waived);
+	assert_string_equal(f.items[1].rule->id, "adding-required-column");
+	pgf_lint_findings_free(&f);
+}
+
+static void test_transactional(void **state)
+{
+	(void)state;
+	pgf_lint_opts notx = { .transactional = false, .waivers_count = true };
+	pgf_lint_findings f = lint("CREATE INDEX CONCURRENTLY i ON t (c);\nBEGIN;\n", &notx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	expect_one("ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY;", &tx, "ban-concurrent-in-transaction", 1, 1);
+	/* ADD VALUE last in its file is safe; followed by more, it is not */
+	f = lint("ALTER TYPE e ADD VALUE 'x';", &tx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	expect_one("ALTER TYPE e ADD VALUE 'x';\nSELECT 1;", &tx, "adding-enum-value", 1, 1);
+	f = lint("ALTER TYPE e ADD VALUE 'x';\nSELECT 1;", &notx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+}
+
+static void test_policy_lint(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/pgfleet-test-policy-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *json = "{\"lint\": {\"rules\": {\"ban-drop-table\": \"warning\"},"
+	                   " \"scopes\": {\"master\": {\"rules\": {\"ban-drop-table\": \"off\", \"ban-truncate\": \"warning\"}}}},"
+	                   " \"scopes\": {\"master\": {\"min_approvals\": 2}}}";
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	pgf_policy p;
+	pgf_error *err = NULL;
+	assert_int_equal(pgf_policy_load(&p, path, &err), 0);
+	unlink(path);
+	size_t drop = 0, trunc = 0, col = 0;
+	pgf_lint_rule_find("ban-drop-table", &drop);
+	pgf_lint_rule_find("ban-truncate", &trunc);
+	pgf_lint_rule_find("ban-drop-column", &col);
+	signed char sev[PGF_LINT_MAX_RULES];
+	pgf_policy_lint_severities(&p, NULL, sev);
+	assert_int_equal(sev[drop], PGF_LINT_WARNING);
+	assert_int_equal(sev[trunc], -1);
+	pgf_policy_lint_severities(&p, "tenant", sev);
+	assert_int_equal(sev[drop], PGF_LINT_WARNING);
+	pgf_policy_lint_severities(&p, "master", sev);
+	assert_int_equal(sev[drop], PGF_LINT_OFF);
+	assert_int_equal(sev[trunc], PGF_LINT_WARNING);
+	assert_int_equal(sev[col], -1);
+	/* the lint scope and the approvals scope are one entry */
+	assert_int_equal(p.nscopes, 1);
+	assert_int_equal(pgf_policy_approvals_needed(&p, "master", "1"), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_table),
+		cmocka_unit_test(test_syntax_error_position),
+		cmocka_unit_test(test_statement_positions),
+		cmocka_unit_test(test_created_in_file),
+		cmocka_unit_test(test_severity_and_waivers),
+		cmocka_unit_test(test_transactional),
+		cmocka_unit_test(test_policy_lint),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
