@@ -151,26 +151,22 @@ python3 "$root/bench/lint/timing.py" "${timing_args[@]}" || exit 2
 # --- disagreements (untimed) ---------------------------------------------------
 cp squawk.out squawk-tx.json
 : >squawk-notx.json
+printf '%s\n' "${notx[@]}" >notx.list
 if [ "${#notx[@]}" -gt 0 ]; then
     "$SQUAWK" --reporter json "${notx[@]}" >squawk-notx.json 2>>squawk.err || [ $? -eq 1 ] ||
         die "squawk over the no-transaction files failed"
 fi
 printf '\n'
 if [ -n "$only" ]; then
-    python3 - squawk-tx.json squawk-notx.json <<'PY'
-import collections, json, sys
-by = {}
-for p in sys.argv[1:]:
-    t = open(p).read().strip()
-    d = collections.defaultdict(list)
-    for x in json.loads(t) if t else []:
-        d[x["file"]].append(x)
-    by.update(d)
-c = collections.Counter(x["rule_name"] for v in by.values() for x in v)
+    python3 - "$root/bench/lint" <<'PY'
+import collections, sys
+sys.path.insert(0, sys.argv[1])
+from compare import load_squawk
+v = load_squawk("squawk-tx.json", "squawk-notx.json", "notx.list")
+c = collections.Counter(x[2] for x in v)
 f = collections.defaultdict(set)
-for v in by.values():
-    for x in v:
-        f[x["rule_name"]].add(x["file"])
+for x in v:
+    f[x[2]].add(x[0])
 print("squawk findings per rule (no-transaction files without --assume-in-transaction):")
 for r, n in c.most_common():
     print("  %-44s %6d findings in %4d files" % (r, n, len(f[r])))
@@ -181,8 +177,8 @@ fi
     { head -n 5 pgfleet-text.err >&2; die "'pgfleet lint FILE...' failed"; }
 mkdir -p "$(dirname -- "$report")"
 python3 "$root/bench/lint/compare.py" --rulemap "$root/bench/lint/rulemap.tsv" \
-    --pgfleet pgfleet.txt --squawk squawk-tx.json --squawk squawk-notx.json \
-    --files "$files" --report "$report" \
+    --pgfleet pgfleet.txt --squawk squawk-tx.json --squawk-notx squawk-notx.json --notx notx.list \
+    --files "$files" --report "$report" --dump "$work/findings.tsv" \
     --header "Corpus: bench/lint/gen.py --files $files --seed $seed (sha256 of the files $digest…). squawk $squawk_version with --assume-in-transaction, except the ${#notx[@]} files marked -- pgfleet:no-transaction." ||
     die "bench/lint/compare.py failed"
 printf 'full report (examples as file:line, why per rule): %s\n' "$report"

@@ -7,9 +7,10 @@ usage: compare.py --rulemap TSV --pgfleet TEXT --squawk JSON [--squawk JSON...]
 --pgfleet: the text output of `pgfleet lint FILE...`, one finding a line,
   `path:line:column: severity: rule: message` (indented hint lines skipped).
 --squawk: `squawk --reporter json` output (a JSON array; lines and columns
-  0-based, made 1-based here). Several may be given: a later one replaces
-  the findings of the files it covers (used for the no-transaction files,
-  linted without --assume-in-transaction).
+  0-based, made 1-based here).
+--squawk-notx, --notx: squawk's JSON over the files listed in --notx (one
+  path a line), linted without --assume-in-transaction; for those files it
+  replaces what --squawk found.
 --rulemap: TSV `pgfleet_rule <TAB> squawk_rule[,squawk_rule...] <TAB> why`;
   `-` as pgfleet rule for squawk rules pgfleet has no counterpart of, `-` as
   squawk rules for pgfleet rules squawk has none of. Lines starting with #
@@ -74,18 +75,24 @@ def load_pgfleet(path):
     return out
 
 
-def load_squawk(paths):
-    by_file = {}
-    for p in paths:
-        with open(p, encoding="utf-8") as f:
-            text = f.read().strip()
-        data = json.loads(text) if text else []
-        this = collections.defaultdict(list)
-        for d in data:
-            this[os.path.basename(d["file"])].append(
-                (os.path.basename(d["file"]), d["line"] + 1, d["rule_name"], d["message"]))
-        by_file.update(this)
-    return [x for v in by_file.values() for x in v]
+def load_squawk_json(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read().strip()
+    return [(os.path.basename(d["file"]), d["line"] + 1, d["rule_name"], d["message"])
+            for d in (json.loads(text) if text else [])]
+
+
+def load_squawk(main, notx_json, notx_list):
+    """squawk's findings: from main, except for the files of notx_list, whose
+    findings come from notx_json alone (also when it has none for a file)."""
+    notx = set()
+    if notx_list:
+        with open(notx_list, encoding="utf-8") as f:
+            notx = set(os.path.basename(x.strip()) for x in f if x.strip())
+    out = [x for x in load_squawk_json(main) if x[0] not in notx]
+    if notx_json:
+        out += [x for x in load_squawk_json(notx_json) if x[0] in notx]
+    return out
 
 
 def match(pg, sq):
@@ -121,16 +128,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rulemap", required=True)
     ap.add_argument("--pgfleet", required=True)
-    ap.add_argument("--squawk", action="append", required=True)
+    ap.add_argument("--squawk", required=True)
+    ap.add_argument("--squawk-notx", help="squawk's JSON for the no-transaction files")
+    ap.add_argument("--notx", help="the no-transaction files, one path a line")
     ap.add_argument("--files", type=int, required=True)
     ap.add_argument("--report", required=True)
     ap.add_argument("--examples", type=int, default=5)
     ap.add_argument("--header", default="")
+    ap.add_argument("--dump", help="also write every finding as TSV: rule, agreement, file, line, message")
     a = ap.parse_args()
 
     by_pg, by_sq, why_pg, why_sq = load_rulemap(a.rulemap)
     pgf = load_pgfleet(a.pgfleet)
-    sqf = load_squawk(a.squawk)
+    sqf = load_squawk(a.squawk, a.squawk_notx, a.notx)
 
     # pgfleet side, keyed by (file, rule)
     P = collections.defaultdict(list)
@@ -157,7 +167,7 @@ def main():
         files = set(f for f, rr in P if rr == r) | set(f for f, rr in S if rr == r)
         for f in sorted(files):
             b, po, so = match(P.get((f, r), []), sorted(S.get((f, r), {}).items()))
-            both += b
+            both += [(f, pp, ss) for pp, ss in b]
             ponly += [(f, l, m) for l, m in po]
             sonly += [(f, l, m) for l, m in so]
         stats[r] = (both, ponly, sonly)
@@ -240,6 +250,19 @@ def main():
             w("- `%s:%d` %s" % (f, l, m))
     with open(a.report, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+    if a.dump:
+        with open(a.dump, "w", encoding="utf-8") as f:
+            f.write("rule\tagreement\tfile\tline\tmessage\n")
+            for r in rules_pg:
+                b, po, so = stats[r]
+                for kind, v in (("pgfleet only", po), ("squawk only", so)):
+                    for fl, l, m in v:
+                        f.write("%s\t%s\t%s\t%d\t%s\n" % (r, kind, fl, l, m))
+                for fl, (pl, pm), _ in b:
+                    f.write("%s\tboth\t%s\t%d\t%s\n" % (r, fl, pl, pm))
+            for r in sorted(unmapped):
+                for fl, l, m in unmapped[r]:
+                    f.write("squawk:%s\tsquawk only\t%s\t%d\t%s\n" % (r, fl, l, m))
 
     print("pgfleet: %d findings in %d files; squawk: %d findings in %d files" % (
         len(pgf), nf_pg, len(sqf), nf_sq))

@@ -27,7 +27,8 @@ DROP COLUMN / TABLE, backfills (UPDATE / DELETE with and without WHERE,
 batched), TRUNCATE, functions and triggers with dollar-quoted bodies, views
 and materialized views, enums (CREATE TYPE, ADD VALUE), seed INSERTs,
 COMMENT ON, comments and strings that look like DDL, several statements on
-one line, VACUUM FULL and CLUSTER now and then, and a few files that do not
+one line, VACUUM FULL, CLUSTER, REINDEX and LOCK TABLE now and then, files
+wrapped in BEGIN / COMMIT by hand, and a few files that do not
 parse. Sizes run from one line to a few hundred.
 
 The same N and seed always give byte-identical files (Python's random.Random
@@ -508,8 +509,12 @@ def f_constraint(w, rng):
             w.stmt(K("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (id);" % (idx, t)))
             w.stmt(K("ALTER TABLE %s ADD CONSTRAINT %s PRIMARY KEY USING INDEX %s;" % (t, p.fresh(t + "_pkey"), idx)))
             w.notx = True
-        else:
+        elif rng.random() < 0.5:
             w.stmt(K("ALTER TABLE %s ADD PRIMARY KEY (id);" % t))
+        else:
+            w.comment("A surrogate key for %s." % t)
+            w.stmt(K("ALTER TABLE %s ADD COLUMN row_id bigserial PRIMARY KEY;" % t))
+            p.tables[t].append(["row_id", "bigint", True])
         return "pk_" + t
     others = [x for x in p.tables if x != t and x not in p.nopk]
     if not others:
@@ -797,16 +802,29 @@ def f_maintenance(w, rng):
         return f_add_column(w, rng)
     K = w.kw
     r = rng.random()
-    if r < 0.4:
+    if r < 0.3:
         w.comment("Reclaim the space left by the purge.")
         w.stmt(K("VACUUM FULL %s;" % t))
         w.notx = True
-    elif r < 0.6 and p.indexes:
+    elif r < 0.45 and p.indexes:
         idx = [n for n, tt in p.indexes if tt == t]
         if idx:
             w.stmt(K("CLUSTER %s USING %s;" % (t, idx[0])))
         else:
             w.stmt(K("ANALYZE %s;" % t))
+    elif r < 0.55:
+        w.comment("Rebuild the bloated indexes of %s." % t)
+        if p.careful:
+            w.stmt(K("REINDEX TABLE CONCURRENTLY %s;" % t))
+            w.notx = True
+        else:
+            w.stmt(K("REINDEX TABLE %s;" % t))
+    elif r < 0.65:
+        w.comment("Hold writers off while the flags are fixed up.")
+        w.stmt(K("LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE;" % t))
+        c = p.tables[t][-1]
+        w.stmt(K("UPDATE %s SET %s = " % (t, c[0])) + value_for(c[1], rng) +
+               K(" WHERE %s IS NULL;" % c[0]))
     elif r < 0.8:
         w.stmt(K("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;" % t))
         w.stmt(K("CREATE POLICY %s_tenant ON %s USING (true);" % (t, t)))
@@ -836,7 +854,7 @@ KINDS = [
     (f_add_column, 22), (f_index, 12), (f_constraint, 9), (f_not_null, 6),
     (f_drop_not_null, 2), (f_rename, 5), (f_type_change, 5), (f_drop, 5),
     (f_backfill, 9), (f_function, 4), (f_enum, 5), (f_view, 4), (f_seed, 3),
-    (f_maintenance, 3), (f_broken, 0.3),
+    (f_maintenance, 4), (f_broken, 0.3),
 ]
 
 
@@ -861,6 +879,10 @@ def one_file(p, rng):
             g = rng.choices(fns[:-1], weights[:-1])[0]
             g(w, rng)
     lock_preamble(w, rng)
+    if not p.drizzle and not w.notx and rng.random() < 0.03:
+        # wrapped by hand, as for a tool that does not do it itself
+        w.parts.insert(0, ("stmt", w.kw("BEGIN;")))
+        w.parts.append(("stmt", w.kw("COMMIT;")))
     p.seq += 1
     return tag, w.render()
 

@@ -10,7 +10,8 @@ the others). Exit status 0 or 1 counts as success (1 = findings); anything
 else stops the bench. stdout of each run goes to WORK/NAME.out (the last
 run's stays there), stderr is appended to WORK/NAME.err.
 
-Prints per command: median, min, max wall time, files/s at the median, peak
+Prints per command: median, min, max wall time, files/s at the median,
+median CPU time (user + system, from wait4) and files per CPU second, peak
 RSS (largest over the runs, from /usr/bin/time -f %M: the command's own
 process, not python's), then each command's median against the first's.
 Writes WORK/timing.tsv with every run.
@@ -48,7 +49,7 @@ def main():
     rssf = os.path.join(work, "rss")
     res = {name: [] for name, _ in cmds}
     tsv = open(os.path.join(work, "timing.tsv"), "w")
-    tsv.write("run\tcommand\twall_s\tpeak_rss_kib\texit\n")
+    tsv.write("run\tcommand\twall_s\tcpu_s\tpeak_rss_kib\texit\n")
     for r in range(runs):
         order = cmds[r % len(cmds):] + cmds[:r % len(cmds)]
         for name, argv in order:
@@ -68,21 +69,27 @@ def main():
                     rss = int(f.read().split()[-1])
             else:
                 rss = ru.ru_maxrss
-            res[name].append((wall, rss))
-            tsv.write("%d\t%s\t%.6f\t%d\t%d\n" % (r + 1, name, wall, rss, rc))
+            cpu = ru.ru_utime + ru.ru_stime
+            res[name].append((wall, rss, cpu))
+            tsv.write("%d\t%s\t%.6f\t%.6f\t%d\t%d\n" % (r + 1, name, wall, cpu, rss, rc))
     tsv.close()
-    print("%-10s %9s %9s %9s %11s %12s" % ("command", "median", "min", "max", "files/s", "peak RSS"))
-    med = {}
+    print("%-10s %9s %9s %9s %11s %9s %11s %12s" % (
+        "command", "wall med", "min", "max", "files/s", "CPU med", "files/CPU-s", "peak RSS"))
+    med, cmed = {}, {}
     for name, _ in cmds:
         w = [x[0] for x in res[name]]
         med[name] = median(w)
-        print("%-10s %7.3f s %7.3f s %7.3f s %11.0f %8.1f MiB" % (
-            name, med[name], min(w), max(w), files / med[name],
+        cmed[name] = median([x[2] for x in res[name]])
+        print("%-10s %7.3f s %7.3f s %7.3f s %11.0f %7.3f s %11.0f %8.1f MiB" % (
+            name, med[name], min(w), max(w), files / med[name], cmed[name],
+            files / cmed[name] if cmed[name] > 0 else float("inf"),
             max(x[1] for x in res[name]) / 1024))
     if len(cmds) > 1:
         base = cmds[0][0]
         for name, _ in cmds[1:]:
-            print("ratio %s / %s (median wall): %.2fx" % (name, base, med[name] / med[base]))
+            print("ratio %s / %s: %.2fx by median wall time, %.2fx by median CPU time" % (
+                name, base, med[name] / med[base],
+                cmed[name] / cmed[base] if cmed[base] > 0 else float("inf")))
     if not timebin:
         print("(no /usr/bin/time: peak RSS includes python's own high-water mark)")
 
