@@ -143,7 +143,7 @@ printf '%d runs each, one process over all files per run, interleaved; load aver
 cd "$work"
 timing_args=(--runs "$runs" --files "$files" --work "$work")
 if [ -z "$only" ]; then
-    timing_args+=("pgfleet=$PGFLEET" lint --json "${paths[@]}" --)
+    timing_args+=(--aim 2 "pgfleet=$PGFLEET" lint --json "${paths[@]}" --)
 fi
 timing_args+=("squawk=$SQUAWK" --reporter json --assume-in-transaction "${paths[@]}")
 python3 "$root/bench/lint/timing.py" "${timing_args[@]}" || exit 2

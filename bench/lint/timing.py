@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/lint/timing.py -- time lint commands, interleaved, in one invocation.
 
-usage: timing.py --runs R --files N --work DIR NAME=ARGV0 [ARGS...] -- NAME=... -- ...
+usage: timing.py --runs R --files N --work DIR [--aim X] NAME=ARGV0 [ARGS...] -- NAME=... -- ...
 
 Each command is one process over all the files (its argv ends with them).
 R rounds; in each round every command runs once, the order rotating from
@@ -87,9 +87,15 @@ def main():
     if len(cmds) > 1:
         base = cmds[0][0]
         for name, _ in cmds[1:]:
+            rw = med[name] / med[base]
+            rc = cmed[name] / cmed[base] if cmed[base] > 0 else float("inf")
             print("ratio %s / %s: %.2fx by median wall time, %.2fx by median CPU time" % (
-                name, base, med[name] / med[base],
-                cmed[name] / cmed[base] if cmed[base] > 0 else float("inf")))
+                name, base, rw, rc))
+            if "aim" in opts:
+                aim = float(opts["aim"])
+                print("aim %s / %s >= %g: %s by wall time, %s by CPU time" % (
+                    name, base, aim, "met" if rw >= aim else "not met",
+                    "met" if rc >= aim else "not met"))
     if not timebin:
         print("(no /usr/bin/time: peak RSS includes python's own high-water mark)")
 
