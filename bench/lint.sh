@@ -179,6 +179,6 @@ mkdir -p "$(dirname -- "$report")"
 python3 "$root/bench/lint/compare.py" --rulemap "$root/bench/lint/rulemap.tsv" \
     --pgfleet pgfleet.txt --squawk squawk-tx.json --squawk-notx squawk-notx.json --notx notx.list \
     --files "$files" --report "$report" --dump "$work/findings.tsv" \
-    --header "Corpus: bench/lint/gen.py --files $files --seed $seed (sha256 of the files $digest…). squawk $squawk_version with --assume-in-transaction, except the ${#notx[@]} files marked -- pgfleet:no-transaction." ||
+    --header "Corpus: bench/lint/gen.py --files $files --seed $seed (sha256 of the files $digest…). $squawk_version with --assume-in-transaction, except the ${#notx[@]} files marked -- pgfleet:no-transaction." ||
     die "bench/lint/compare.py failed"
 printf 'full report (examples as file:line, why per rule): %s\n' "$report"
