@@ -25,6 +25,7 @@ typedef struct pgf_policy {
 	pgf_policy_scope scopes[PGF_POLICY_MAX_SCOPES];
 	size_t nscopes;
 	bool allow_out_of_order;
+	bool refuse_on_drift;           /* "on_drift": "refuse" (default "warn": record and apply) */
 	int64_t lock_timeout_ms;        /* per statement of a migration; 0 = none */
 	int64_t statement_timeout_ms;   /* per statement of a migration; 0 = none */
 	int64_t advisory_lock_wait_ms;  /* how long to wait for another reconciler */

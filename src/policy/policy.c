@@ -85,7 +85,7 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 	/* "lint" and per-scope "scopes" belong to the lint and approval
 	 * modules; they are accepted here and read there. */
 	static const char *const top[] = { "require_signed_commit", "min_approvals", "allow_out_of_order", "scopes",
-		                           "timeouts", "lint", "approval_baseline", NULL };
+		                           "timeouts", "lint", "approval_baseline", "on_drift", NULL };
 	static const char *const skeys[] = { "min_approvals", "approval_baseline", NULL };
 	static const char *const tkeys[] = { "lock_timeout", "statement_timeout", "advisory_lock_wait",
 		                             "connect_timeout", NULL };
@@ -142,6 +142,12 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 			if (bv != NULL && parse_baseline(ps->approval_baseline, bv, path, where, err) != 0)
 				return -1;
 		}
+	}
+	if ((v = json_object_get(root, "on_drift")) != NULL) {
+		const char *d = json_string_value(v);
+		if (d == NULL || (strcmp(d, "warn") != 0 && strcmp(d, "refuse") != 0))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: on_drift: expected \"warn\" or \"refuse\"", path);
+		p->refuse_on_drift = strcmp(d, "refuse") == 0;
 	}
 	json_t *t = json_object_get(root, "timeouts");
 	if (t != NULL) {
