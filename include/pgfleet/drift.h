@@ -20,6 +20,10 @@
 #include "pgfleet/error.h"
 #include "pgfleet/pg.h"
 
+/* The DDL of pgfleet.schema_objects(), the query as a function (one line
+ * per object, unsorted), part of pgfleet's schema. Caller frees. */
+char *pgf_drift_schema_sql(void);
+
 /* SQL that stores the current schema as pgfleet.schema_snapshot (one row:
  * the latest) and its fingerprint in the row of (scope, version) when it
  * exists. action: "apply", "rollback", "baseline". Every argument must be

@@ -61,8 +61,7 @@ static const char schema_sql[] =
 	"  objects text NOT NULL,\n"
 	"  recorded_at timestamptz NOT NULL DEFAULT now());\n"
 	"INSERT INTO pgfleet.meta AS m (key, value) VALUES ('schema_version', '2') ON CONFLICT (key) DO UPDATE\n"
-	"  SET value = EXCLUDED.value WHERE m.value::int < 2;\n"
-	"COMMIT;";
+	"  SET value = EXCLUDED.value WHERE m.value::int < 2;\n";
 
 int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err)
 {
@@ -95,7 +94,12 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err)
 int pgf_apply_ensure_schema(pgf_pg *c, pgf_error **err)
 {
 	pgf_error *e = NULL;
-	if (pgf_pg_exec(c, schema_sql, &e) == 0)
+	char *fn = pgf_drift_schema_sql();
+	char *sql = pgf_asprintf("%s%sCOMMIT;", schema_sql, fn);
+	int rc = pgf_pg_exec(c, sql, &e);
+	free(sql);
+	free(fn);
+	if (rc == 0)
 		return 0;
 	pgf_pg_exec(c, "ROLLBACK", NULL);
 	pgf_error_set(err, PGF_ERR_DB, "creating schema pgfleet: %s", e->message);

@@ -9,10 +9,12 @@
 
 #define UNDEFINED_TABLE "42P01"
 #define INVALID_SCHEMA_NAME "3F000"
+#define UNDEFINED_FUNCTION "42883"
 
-/* Values go on one line: runs of whitespace (tabs, newlines) become one
- * space, so tabs separate fields and newlines separate lines. */
-#define ONE_LINE(x) "regexp_replace(" x ", '[[:space:]]+', ' ', 'g')"
+/* Values go on one line: tabs, newlines and carriage returns become spaces,
+ * so tabs separate fields and newlines separate lines (translate: a regular
+ * expression per value costs more than the rest of the query). */
+#define ONE_LINE(x) "translate(" x ", E'\\t\\n\\r', '   ')"
 #define QNAME(nsp, rel) ONE_LINE(nsp ".nspname || '.' || " rel)
 /* Not a member of an extension (those are the extension's, not the schema's). */
 #define NOT_EXT(cls, oid)                                                                                    \
@@ -106,15 +108,30 @@ static const char lines_sql[] =
 	NOT_EXT("pg_type", "t.oid") "\n"
 	")\n";
 
-/* The fingerprint and the lines, sorted byte-wise. */
+/* The fingerprint and the lines, sorted byte-wise, from a relation "lines"
+ * with a text column "line". */
 #define CURRENT_SQL                                                                                            \
 	"SELECT encode(sha256(convert_to(coalesce(string_agg(line, E'\\n' ORDER BY line COLLATE \"C\"), ''), "  \
 	"'UTF8')), 'hex') AS fingerprint, coalesce(string_agg(line, E'\\n' ORDER BY line COLLATE \"C\"), '') AS " \
 	"objects FROM lines"
 
+/* In databases pgfleet manages, the query is a function in schema pgfleet:
+ * PL/pgSQL keeps its plan for the session, and planning the query costs
+ * more than running it. Changing lines_sql needs a new PGF_SCHEMA_VERSION
+ * (apply.h), which replaces the function everywhere. */
+#define FROM_FUNCTION "WITH lines AS (SELECT line FROM pgfleet.schema_objects() AS o(line)), cur AS (" CURRENT_SQL ")\n"
+
+char *pgf_drift_schema_sql(void)
+{
+	return pgf_asprintf("CREATE OR REPLACE FUNCTION pgfleet.schema_objects() RETURNS SETOF text LANGUAGE plpgsql "
+	                    "STABLE SET search_path = pg_catalog AS $pgf$\nBEGIN\nRETURN QUERY %s SELECT line FROM lines;\n"
+	                    "END\n$pgf$;\n",
+	                    lines_sql);
+}
+
 char *pgf_drift_record_sql(const char *scope, const char *version, const char *action)
 {
-	return pgf_asprintf("%s, cur AS (" CURRENT_SQL ")\n"
+	return pgf_asprintf(FROM_FUNCTION
 	                    "INSERT INTO pgfleet.schema_snapshot (one, scope, version, action, fingerprint, objects, "
 	                    "recorded_at) SELECT true, '%s', '%s', '%s', fingerprint, objects, now() FROM cur\n"
 	                    "ON CONFLICT (one) DO UPDATE SET scope = EXCLUDED.scope, version = EXCLUDED.version, "
@@ -122,7 +139,7 @@ char *pgf_drift_record_sql(const char *scope, const char *version, const char *a
 	                    "recorded_at = EXCLUDED.recorded_at;\n"
 	                    "UPDATE pgfleet.applied_migrations SET schema_fingerprint = (SELECT fingerprint FROM "
 	                    "pgfleet.schema_snapshot) WHERE scope = '%s' AND version = '%s';\n",
-	                    lines_sql, scope, version, action, scope, version);
+	                    scope, version, action, scope, version);
 }
 
 static char *dup_or_null(const char *s)
@@ -135,28 +152,33 @@ int pgf_drift_read(pgf_pg *c, pgf_drift_state *out, pgf_error **err)
 	memset(out, 0, sizeof(*out));
 	pgf_pg_result *r = NULL;
 	pgf_error *e = NULL;
-	char *sql = pgf_asprintf("%s, cur AS (" CURRENT_SQL ")\nSELECT cur.fingerprint, cur.objects, s.fingerprint, "
-	                         "s.objects, s.scope, s.version, s.action FROM cur LEFT JOIN pgfleet.schema_snapshot s "
-	                         "ON true",
-	                         lines_sql);
-	int rc = pgf_pg_query(c, &r, sql, 0, NULL, &e);
-	free(sql);
+	int rc = pgf_pg_query(c, &r,
+	                      FROM_FUNCTION "SELECT cur.fingerprint, cur.objects, s.fingerprint, s.objects, s.scope, "
+	                                    "s.version, s.action FROM cur LEFT JOIN pgfleet.schema_snapshot s ON true",
+	                      0, NULL, &e);
 	bool with_snapshot = true;
-	if (rc != 0 && (pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME))) {
-		/* pgfleet never recorded a fingerprint here */
+	if (rc != 0 && (pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME) ||
+	                pgf_pg_error_is(e, UNDEFINED_FUNCTION))) {
+		/* pgfleet never recorded a fingerprint here: the query itself */
 		pgf_error_free(e);
 		e = NULL;
 		with_snapshot = false;
-		sql = pgf_asprintf("%s" CURRENT_SQL, lines_sql);
-		rc = pgf_pg_query(c, &r, sql, 0, NULL, &e);
+		/* under the function's search_path: names print qualified whatever
+		 * the session's is */
+		char *sql = pgf_asprintf("BEGIN READ ONLY; SET LOCAL search_path = pg_catalog;\n%s, cur AS (" CURRENT_SQL
+		                         ") SELECT fingerprint, objects FROM cur;\nCOMMIT",
+		                         lines_sql);
+		rc = pgf_pg_query_simple(c, &r, sql, &e);
 		free(sql);
+		if (rc != 0)
+			pgf_pg_exec(c, "ROLLBACK", NULL);
 	}
 	if (rc != 0) {
 		pgf_error_set(err, PGF_ERR_DB, "reading the schema fingerprint: %s", e->message);
 		pgf_error_free(e);
 		return -1;
 	}
-	bool joined = pgf_pg_result_rows(r) == 1 && pgf_pg_result_value(r, 0, 0) != NULL;
+	bool joined = r != NULL && pgf_pg_result_rows(r) == 1 && pgf_pg_result_value(r, 0, 0) != NULL;
 	if (!joined) {
 		pgf_pg_result_free(r);
 		return pgf_error_set(err, PGF_ERR_DB, "reading the schema fingerprint: no row");

@@ -150,6 +150,7 @@ assert_out_contains "globex: clean at tenant=0004"
 t_done
 
 fleet_write $T/0005_tags.sql $'CREATE TABLE tags (name text PRIMARY KEY);\n'
+fleet_write $T/0005_tags.down.sql $'DROP TABLE tags;\n'
 C3=$(fleet_commit "tenant 0005")
 printf '{"on_drift": "refuse"}\n' >"$W/refuse.json"
 
@@ -174,6 +175,17 @@ assert_rc 1
 assert_out_contains "  column public.notes.body nullable changed: no -> yes"
 assert_out_contains "  table public.stray added"
 assert_out_contains "  column public.stray.id added"
+t_done
+
+t_begin "a rollback records the schema it leaves: the tenant is clean at the version it went back to"
+pgf rollback --scope tenant --to 0004 --tenant hooli
+assert_rc 0
+assert_eq "$(sqlv "$HOOLI" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0005 rollback" "snapshot after rollback"
+pgf drift --tenant hooli
+assert_rc 0
+assert_out_contains "hooli: clean at tenant=0004"
+lg verify --trust "$TRUST" --with-state
+assert_rc 0
 t_done
 
 t_finish
