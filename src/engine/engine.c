@@ -225,8 +225,7 @@ static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *
 			pgf_error_set(&sr->err, PGF_ERR_DB, "schema drift since %s %s (%s): %zu objects differ; on_drift is refuse",
 			              st.recorded_scope, st.recorded_version, st.recorded_action, n);
 			pgf_error_detail(&sr->err, "%s", list.ptr ? list.ptr : "");
-			pgf_error_hint(&sr->err, "pgfleet drift --tenant %s names them; undo them or make a migration of them",
-			               target);
+			pgf_error_hint(&sr->err, "pgfleet drift names them; undo them, or make a migration of them");
 			rc = -1;
 		} else {
 			pgf_log_warn("%s %s: schema drift since %s %s: %zu objects differ (on_drift warn: applying): %s", target,
