@@ -18,7 +18,8 @@ typedef enum pgf_mode {
 	PGF_MODE_RECONCILE,
 	PGF_MODE_STATUS,
 	PGF_MODE_ROLLBACK,
-	PGF_MODE_ADOPT
+	PGF_MODE_ADOPT,
+	PGF_MODE_DRIFT           /* read-only: schema fingerprints against the recorded ones and the peers' */
 } pgf_mode;
 
 /* Ordered from best to worst: a target's outcome is its worst scope's. */
@@ -55,6 +56,7 @@ typedef struct pgf_target_report {
 	pgf_scope_report *scopes;
 	size_t nscopes;
 	double seconds;
+	struct pgf_drift_report *drift; /* PGF_MODE_DRIFT (drift.h); NULL otherwise */
 } pgf_target_report;
 
 typedef void (*pgf_report_cb)(void *ctx, const pgf_target_report *r, size_t finished, size_t total);

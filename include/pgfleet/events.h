@@ -3,14 +3,16 @@
  * The engine calls the sink from one thread at a time (it serializes calls)
  * unless the sink says it is concurrent; per target, calls come
  * in this order: TARGET_START, TARGET_STATE per scope (mutating
- * commands), then per version BEFORE and then
- * APPLIED or FAILED, then TARGET_FINISH; RUN_START first and RUN_FINISH last.
+ * commands), DRIFT when a scope with pending versions finds the schema
+ * changed since the last recorded fingerprint, then per version BEFORE and
+ * then APPLIED or FAILED, then TARGET_FINISH; RUN_START first and RUN_FINISH last.
  * A sink that fails BEFORE stops that version from running (the target
  * fails); the entry id it returns is stored with the applied row. */
 #ifndef PGFLEET_EVENTS_H
 #define PGFLEET_EVENTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pgfleet/error.h"
@@ -26,7 +28,8 @@ typedef enum pgf_event_kind {
 	PGF_EVENT_VERSION_APPLIED,
 	PGF_EVENT_VERSION_FAILED,
 	PGF_EVENT_TARGET_FINISH,
-	PGF_EVENT_RUN_FINISH
+	PGF_EVENT_RUN_FINISH,
+	PGF_EVENT_DRIFT           /* before applying: the schema differs from the last recorded fingerprint */
 } pgf_event_kind;
 
 typedef struct pgf_event {
@@ -49,6 +52,11 @@ typedef struct pgf_event {
 	bool allow_rewind;      /* RUN_START: --allow-rewind was given */
 	const size_t *counts;   /* RUN_FINISH: per outcome (engine.h's pgf_outcome order) */
 	int64_t entry;          /* APPLIED/FAILED: the entry id BEFORE returned (-1: none) */
+	/* DRIFT: version is the recorded one, outcome the policy ("warn", "refuse") */
+	const char *fingerprint_expected;
+	const char *fingerprint_actual;
+	char *const *objects;   /* the objects that differ, one line each */
+	size_t nobjects;
 } pgf_event;
 
 typedef struct pgf_event_sink {

@@ -24,6 +24,7 @@ typedef struct pgf_applied_list {
 	pgf_applied *items;
 	size_t count;
 	size_t cap;
+	int schema_version;    /* pgfleet's schema in the database when read (0: absent) */
 } pgf_applied_list;
 
 void pgf_applied_list_add(pgf_applied_list *l, const char *version, const char *name, const char *sha256,

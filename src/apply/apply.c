@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pgfleet/common.h"
+#include "pgfleet/drift.h"
 
 /* pgfleet's advisory lock: ('pgft', 1) in the two-key space. */
 #define LOCK_KEYS "1885824628, 1"
@@ -49,8 +50,18 @@ static const char schema_sql[] =
 	"  statements_done integer,\n"
 	"  error text,\n"
 	"  ledger_entry bigint);\n"
-	"INSERT INTO pgfleet.meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;\n"
-	"COMMIT;";
+	/* version 2: the schema fingerprint recorded after each version (drift) */
+	"ALTER TABLE pgfleet.applied_migrations ADD COLUMN IF NOT EXISTS schema_fingerprint text;\n"
+	"CREATE TABLE IF NOT EXISTS pgfleet.schema_snapshot (\n"
+	"  one boolean PRIMARY KEY DEFAULT true CHECK (one),\n"
+	"  scope text NOT NULL,\n"
+	"  version text NOT NULL,\n"
+	"  action text NOT NULL,\n"
+	"  fingerprint text NOT NULL,\n"
+	"  objects text NOT NULL,\n"
+	"  recorded_at timestamptz NOT NULL DEFAULT now());\n"
+	"INSERT INTO pgfleet.meta AS m (key, value) VALUES ('schema_version', '2') ON CONFLICT (key) DO UPDATE\n"
+	"  SET value = EXCLUDED.value WHERE m.value::int < 2;\n";
 
 int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err)
 {
@@ -83,7 +94,12 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err)
 int pgf_apply_ensure_schema(pgf_pg *c, pgf_error **err)
 {
 	pgf_error *e = NULL;
-	if (pgf_pg_exec(c, schema_sql, &e) == 0)
+	char *fn = pgf_drift_schema_sql();
+	char *sql = pgf_asprintf("%s%sCOMMIT;", schema_sql, fn);
+	int rc = pgf_pg_exec(c, sql, &e);
+	free(sql);
+	free(fn);
+	if (rc == 0)
 		return 0;
 	pgf_pg_exec(c, "ROLLBACK", NULL);
 	pgf_error_set(err, PGF_ERR_DB, "creating schema pgfleet: %s", e->message);
@@ -115,6 +131,7 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 	*exists = true;
 	size_t n = pgf_pg_result_rows(r);
 	const char *sv = n > 0 ? pgf_pg_result_value(r, 0, 0) : NULL;
+	out->schema_version = sv ? atoi(sv) : 0;
 	if (sv == NULL || atoi(sv) > PGF_SCHEMA_VERSION) {
 		pgf_error_set(err, PGF_ERR_DB, "schema pgfleet is at version %s, newer than this pgfleet knows (%d)",
 		              sv ? sv : "(none)", PGF_SCHEMA_VERSION);
@@ -219,10 +236,13 @@ static int apply_in_transaction(const pgf_apply_ctx *a, const pgf_migration *m, 
 	               "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, %s, 'applied', NULL);\n"
 	               "INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, duration_ms, "
 	               "ledger_entry) VALUES ('%s', '%s', '%s', 'apply', '%s', '%s', "
-	               "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, %s);\n"
-	               "COMMIT;",
+	               "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, %s);\n",
 	               a->scope, m->version, m->name, m->sha256, a->commit, ledger, a->scope, m->version, m->name,
 	               m->sha256, a->commit, ledger);
+	char *record = pgf_drift_record_sql(a->scope, m->version, "apply");
+	pgf_buf_puts(&q, record);
+	pgf_buf_puts(&q, "COMMIT;");
+	free(record);
 	char *label = pgf_asprintf("%s/%s", a->folder, m->file);
 	pgf_error *e = NULL;
 	int rc = pgf_pg_exec_script(a->conn, q.ptr, q.len, label, -prefix_lines, &e);
@@ -291,6 +311,8 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 		free(label);
 		return -1;
 	}
+	/* the schema right after the file, recorded with its row */
+	char *record = pgf_drift_record_sql(a->scope, m->version, "apply");
 	char *row = pgf_asprintf(
 		"BEGIN;\n"
 		"INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, status, "
@@ -299,9 +321,10 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 		"commit = EXCLUDED.commit, applied_at = now(), ledger_entry = EXCLUDED.ledger_entry;\n"
 		"INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, statements_done, ledger_entry) "
 		"VALUES ('%s', '%s', '%s', 'apply', '%s', '%s', %zu, %s);\n"
-		"COMMIT;",
+		"%sCOMMIT;",
 		a->scope, m->version, m->name, m->sha256, a->commit, ledger, content->nstmts, a->scope, m->version, m->name,
-		m->sha256, a->commit, content->nstmts, ledger);
+		m->sha256, a->commit, content->nstmts, ledger, record);
+	free(record);
 	rc = pgf_pg_exec(a->conn, row, err);
 	free(row);
 	free(label);
@@ -325,11 +348,13 @@ int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_con
 	char ledger[32];
 	ledger_sql(ledger, a->ledger_entry);
 	char *label = pgf_asprintf("%s/%s", a->folder, m->down_file);
+	char *drift = pgf_drift_record_sql(a->scope, m->version, "rollback");
 	char *record = pgf_asprintf(
 		"DELETE FROM pgfleet.applied_migrations WHERE scope = '%s' AND version = '%s';\n"
 		"INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, ledger_entry) "
-		"VALUES ('%s', '%s', '%s', 'rollback', '%s', '%s', %s);\n",
-		a->scope, m->version, a->scope, m->version, m->name, m->down_sha256, a->commit, ledger);
+		"VALUES ('%s', '%s', '%s', 'rollback', '%s', '%s', %s);\n%s",
+		a->scope, m->version, a->scope, m->version, m->name, m->down_sha256, a->commit, ledger, drift);
+	free(drift);
 	pgf_buf q = PGF_BUF_INIT;
 	pgf_error *e = NULL;
 	int rc = 0;
@@ -376,6 +401,10 @@ int pgf_apply_baseline(const pgf_apply_ctx *a, const pgf_migration *const *ms, s
 		               "VALUES ('%s', '%s', '%s', 'baseline', '%s', '%s', %s);\n",
 		               a->scope, m->version, m->name, m->sha256, a->commit, ledger, a->scope, m->version, m->name,
 		               m->sha256, a->commit, ledger);
+		/* adoption takes the schema as it is for the baseline */
+		char *record = pgf_drift_record_sql(a->scope, m->version, "baseline");
+		pgf_buf_puts(&q, record);
+		free(record);
 	}
 	pgf_buf_puts(&q, "COMMIT;");
 	int rc = pgf_pg_exec(a->conn, q.ptr, err);

@@ -12,7 +12,8 @@
 #include "pgfleet/policy.h"
 #include "pgfleet/sql.h"
 
-#define PGF_SCHEMA_VERSION 1
+/* 2: applied_migrations.schema_fingerprint and pgfleet.schema_snapshot */
+#define PGF_SCHEMA_VERSION 2
 
 /* A migration file's text and, for no-transaction files, its statements. */
 typedef struct pgf_content {
@@ -25,10 +26,12 @@ typedef struct pgf_content {
 /* Takes pgfleet's session advisory lock, waiting up to wait_ms.
  * Returns 0, 1 when another session holds it (busy), -1 on error. */
 int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err);
-/* Creates schema pgfleet and its tables if absent (idempotent). */
+/* Creates schema pgfleet and its tables if absent, or upgrades them to
+ * PGF_SCHEMA_VERSION (idempotent). */
 int pgf_apply_ensure_schema(pgf_pg *c, pgf_error **err);
 /* Reads a scope's rows. *exists is false when pgfleet's schema is absent
- * (then the list is empty and nothing was created). */
+ * (then the list is empty and nothing was created); out->schema_version
+ * below PGF_SCHEMA_VERSION needs pgf_apply_ensure_schema before writing. */
 int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bool *exists, pgf_error **err);
 /* status: when the last action was a failure, a one-line description. */
 int pgf_apply_last_failure(pgf_pg *c, const char *scope, char **out, pgf_error **err);

@@ -126,5 +126,14 @@ int pgf_cmd_approve(pgf_cli *cli);
 int pgf_cmd_ledger(pgf_cli *cli);
 int pgf_cmd_lint(pgf_cli *cli);
 int pgf_cmd_check(pgf_cli *cli);
+int pgf_cmd_drift(pgf_cli *cli);
+
+/* drift's report (cmd_drift.c): text lines per database, JSON, counts. */
+struct pgf_run_report;
+struct pgf_target_report;
+void pgf_drift_print(const struct pgf_run_report *r);
+void pgf_drift_json_add(void *target_json, const struct pgf_target_report *t);
+/* Databases that drifted. */
+size_t pgf_drift_count(const struct pgf_run_report *r);
 
 #endif

@@ -73,6 +73,8 @@ static void describe_scope(const reporter *rp, const pgf_target_report *t, const
 		case PGF_MODE_ADOPT:
 			printf("%s baselined %zu: %s\n", head, s->done, s->files ? s->files : "");
 			return;
+		case PGF_MODE_DRIFT:
+			return; /* cmd_drift.c */
 		}
 		return;
 	case PGF_OUTCOME_SKIPPED:
@@ -95,7 +97,7 @@ static void on_target(void *ctx, const pgf_target_report *t, size_t finished, si
 	reporter *rp = ctx;
 	if (t->outcome >= PGF_OUTCOME_BUSY)
 		rp->failed++;
-	if (rp->json)
+	if (rp->json || rp->mode == PGF_MODE_DRIFT) /* drift prints once peers are compared */
 		return;
 	if (!rp->progress || t->outcome >= PGF_OUTCOME_BUSY) {
 		if (rp->progress)
@@ -173,6 +175,7 @@ static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_rep
 			json_array_append_new(scopes, js);
 		}
 		json_object_set_new(jt, "scopes", scopes);
+		pgf_drift_json_add(jt, t);
 		json_array_append_new(targets, jt);
 	}
 	json_object_set_new(root, "targets", targets);
@@ -199,6 +202,8 @@ static const char *changed_word(pgf_mode mode)
 		return "rolled back";
 	case PGF_MODE_ADOPT:
 		return "baselined";
+	case PGF_MODE_DRIFT:
+		return "with pending";
 	}
 	return "changed";
 }
@@ -272,7 +277,8 @@ static int run(pgf_cli *cli, pgf_mode mode)
 	}
 
 	pgf_trust_root tr;
-	if (pgf_trust_root_open(&tr, cli, mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS, &err) != 0)
+	bool reads = mode == PGF_MODE_PLAN || mode == PGF_MODE_STATUS || mode == PGF_MODE_DRIFT;
+	if (pgf_trust_root_open(&tr, cli, !reads, &err) != 0)
 		return pgf_cli_fail(err);
 	opts.policy = tr.policy;
 	bool writes = mode == PGF_MODE_RECONCILE || mode == PGF_MODE_ROLLBACK || mode == PGF_MODE_ADOPT;
@@ -319,7 +325,7 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		pgf_ledger_free(ledger);
 		return code;
 	}
-	if (cli->pinned && mode != PGF_MODE_PLAN && mode != PGF_MODE_STATUS) {
+	if (cli->pinned && !reads) {
 		pgf_findings findings = { 0 }, info = { 0 };
 		int vrc = pgf_verify_commit(&ctx, cli, &tr, &findings, &info, NULL, &err);
 		for (size_t i = 0; i < info.count; i++)
@@ -358,9 +364,12 @@ static int run(pgf_cli *cli, pgf_mode mode)
 	} else {
 		size_t bad = report.by_outcome[PGF_OUTCOME_BUSY] + report.by_outcome[PGF_OUTCOME_REFUSED] +
 		             report.by_outcome[PGF_OUTCOME_FAILED];
-		rc = bad ? PGF_EXIT_FINDINGS : PGF_EXIT_OK;
+		size_t drifted = mode == PGF_MODE_DRIFT ? pgf_drift_count(&report) : 0;
+		rc = bad || drifted ? PGF_EXIT_FINDINGS : PGF_EXIT_OK;
 		if (cli->json)
 			print_json(cli, pgf_source_commit_id(ctx.src), &report, rc);
+		else if (mode == PGF_MODE_DRIFT)
+			pgf_drift_print(&report);
 		else
 			printf("%s: %zu targets: %zu %s, %zu up to date, %zu skipped, %zu busy, %zu refused, %zu failed in %.2fs\n",
 			       cli->command, report.count, report.by_outcome[PGF_OUTCOME_CHANGED], changed_word(mode),
@@ -402,4 +411,9 @@ int pgf_cmd_rollback(pgf_cli *cli)
 int pgf_cmd_adopt(pgf_cli *cli)
 {
 	return run(cli, PGF_MODE_ADOPT);
+}
+
+int pgf_cmd_drift(pgf_cli *cli)
+{
+	return run(cli, PGF_MODE_DRIFT);
 }

@@ -27,6 +27,8 @@ static const char *const lint_opts[] = { "repo", "commit", "scope", "policy", "t
 
 static const char *const check_opts[] = { "repo", "commit", "pinned", "scope", "base", "policy", "trust", "json",
 	                                  "format", "max-file-size", NULL };
+static const char *const drift_opts[] = { "repo", "commit", "scope", "master", "tenant", "jobs", "policy", "trust",
+	                                  "json", "max-file-size", NULL };
 
 static const char *const approve_opts[] = { "repo", "commit", "key", "as", "max-file-size", NULL };
 
@@ -56,7 +58,8 @@ static const pgf_command commands[] = {
 	  "rollback --scope NAME --to VERSION [--tenant SLUG]", rollback_opts, pgf_cmd_rollback },
 	{ "adopt", "baseline databases already migrated by drizzle-orm", "adopt --from-drizzle [--tenant SLUG]",
 	  adopt_opts, pgf_cmd_adopt },
-	{ "drift", "schema fingerprints against versions", "drift", NULL, NULL },
+	{ "drift", "each database's schema against the fingerprint recorded for its version, and against its peers",
+	  "drift [--commit REV] [--scope NAME] [--tenant SLUG] [--jobs N] [--json]", drift_opts, pgf_cmd_drift },
 	{ "approve", "print a migration's approval message, or sign it with ssh-keygen",
 	  "approve FILE [--key KEY --as NAME] [--commit REV]", approve_opts, pgf_cmd_approve },
 	{ "ledger", "the audit ledger: verify (chain, signatures, checkpoint), export (JSON lines), checkpoint",

@@ -13,6 +13,7 @@
 
 #include "../apply/apply.h"
 #include "pgfleet/common.h"
+#include "pgfleet/drift.h"
 #include "pgfleet/log.h"
 #include "pgfleet/pg.h"
 #include "pgfleet/plan.h"
@@ -44,6 +45,7 @@ typedef struct engine {
 	pgf_target_report **slots;
 	size_t nqueue;
 	size_t next;
+	pgf_drift_store *schemas; /* drift: one copy of each distinct schema seen (under report_lock) */
 } engine;
 
 const char *pgf_outcome_name(pgf_outcome o)
@@ -188,6 +190,56 @@ static int emit_state(engine *e, const char *target, const char *scope, const pg
 	return 0;
 }
 
+/* pgfleet's schema is absent or older than this pgfleet writes. */
+static bool outdated(bool exists, const pgf_applied_list *state)
+{
+	return !exists || state->schema_version < PGF_SCHEMA_VERSION;
+}
+
+/* Before applying: the schema against the fingerprint recorded last. A
+ * difference is an event (the ledger's drift_found); the policy's on_drift
+ * decides whether the scope is refused. Returns -1 when it is not applied. */
+static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *scope, pgf_scope_report *sr)
+{
+	pgf_drift_state st;
+	if (pgf_drift_read(conn, &st, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
+		return -1;
+	}
+	int rc = 0;
+	if (st.recorded != NULL && strcmp(st.recorded, st.fingerprint) != 0) {
+		char **objects = NULL;
+		size_t n = pgf_drift_diff(&objects, st.recorded_objects, st.objects);
+		bool refuse = e->opts->policy.refuse_on_drift;
+		pgf_event ev = { .kind = PGF_EVENT_DRIFT, .target = target, .scope = scope, .version = st.recorded_version,
+			         .outcome = refuse ? "refuse" : "warn", .fingerprint_expected = st.recorded,
+			         .fingerprint_actual = st.fingerprint, .objects = objects, .nobjects = n };
+		pgf_buf list = PGF_BUF_INIT;
+		for (size_t i = 0; i < n && i < 10; i++)
+			pgf_buf_printf(&list, "%s%s", i ? "; " : "", objects[i]);
+		if (n > 10)
+			pgf_buf_printf(&list, "; and %zu more", n - 10);
+		if (emit(e, &ev, NULL, &sr->err) != 0) {
+			sr->outcome = PGF_OUTCOME_FAILED;
+			rc = -1;
+		} else if (refuse) {
+			sr->outcome = PGF_OUTCOME_REFUSED;
+			pgf_error_set(&sr->err, PGF_ERR_DB, "schema drift since %s %s (%s): %zu objects differ; on_drift is refuse",
+			              st.recorded_scope, st.recorded_version, st.recorded_action, n);
+			pgf_error_detail(&sr->err, "%s", list.ptr ? list.ptr : "");
+			pgf_error_hint(&sr->err, "pgfleet drift names them; undo them, or make a migration of them");
+			rc = -1;
+		} else {
+			pgf_log_warn("%s %s: schema drift since %s %s: %zu objects differ (on_drift warn: applying): %s", target,
+			             scope, st.recorded_scope, st.recorded_version, n, list.ptr ? list.ptr : "");
+		}
+		pgf_buf_free(&list);
+		pgf_drift_lines_free(objects, n);
+	}
+	pgf_drift_state_free(&st);
+	return rc;
+}
+
 static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
 {
 	pgf_applied_list state;
@@ -198,7 +250,7 @@ static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc,
 		sr->outcome = PGF_OUTCOME_FAILED;
 		return;
 	}
-	if (!exists && apply && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
+	if (apply && outdated(exists, &state) && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		pgf_applied_list_free(&state);
 		return;
@@ -248,6 +300,9 @@ static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc,
 		goto done;
 	}
 
+	/* only a target with something to apply pays for the fingerprint */
+	if (plan.npending > 0 && exists && check_drift(e, conn, target, set->scope, sr) != 0)
+		goto done;
 	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
 	sr->outcome = PGF_OUTCOME_UP_TO_DATE;
 	for (size_t i = 0; i < plan.npending; i++) {
@@ -282,6 +337,11 @@ static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cach
 		return;
 	}
 	if (emit_state(e, target, set->scope, &state, sr) != 0) {
+		pgf_applied_list_free(&state);
+		return;
+	}
+	if (exists && outdated(exists, &state) && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
+		sr->outcome = PGF_OUTCOME_FAILED;
 		pgf_applied_list_free(&state);
 		return;
 	}
@@ -404,7 +464,7 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 	sr->after = version_or_null(sr->before);
 	if (sr->err != NULL) {
 		sr->outcome = PGF_OUTCOME_REFUSED; /* nothing is baselined when anything disagrees */
-	} else if (ntodo > 0 && !exists && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
+	} else if (ntodo > 0 && outdated(exists, &state) && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 	} else {
 		sr->outcome = ntodo ? PGF_OUTCOME_CHANGED : PGF_OUTCOME_UP_TO_DATE;
@@ -456,6 +516,57 @@ static void all_scopes(pgf_target_report *t, pgf_outcome o, const pgf_error *err
 	}
 }
 
+/* ---- drift ---- */
+
+/* drift: this database's schema against its recording; its schema kept
+ * once per fingerprint for the comparison across databases. */
+static void drift_target(engine *e, pgf_target_report *t, pgf_pg *conn)
+{
+	pgf_drift_report *d = pgf_calloc(1, sizeof(*d));
+	t->drift = d;
+	d->name = pgf_strdup(t->name);
+	pgf_buf group = PGF_BUF_INIT;
+	for (size_t i = 0; i < t->nscopes; i++) {
+		const pgf_scope_report *s = &t->scopes[i];
+		if (s->outcome >= PGF_OUTCOME_SKIPPED) {
+			pgf_buf_free(&group);
+			return; /* reported as it is */
+		}
+		pgf_buf_printf(&group, "%s%s=%s", i ? " " : "", s->scope, s->after ? s->after : "none");
+	}
+	pgf_drift_state st;
+	pgf_error *err = NULL;
+	if (pgf_drift_read(conn, &st, &err) != 0) {
+		all_scopes(t, PGF_OUTCOME_FAILED, err);
+		pgf_error_free(err);
+		pgf_buf_free(&group);
+		return;
+	}
+	d->group = pgf_buf_detach(&group);
+	d->fingerprint = pgf_strdup(st.fingerprint);
+	d->baseline = st.recorded != NULL;
+	if (d->baseline) {
+		d->recorded_scope = pgf_strdup(st.recorded_scope);
+		d->recorded_version = pgf_strdup(st.recorded_version);
+		if (strcmp(st.recorded, st.fingerprint) != 0)
+			d->nchanges = pgf_drift_diff(&d->changes, st.recorded_objects, st.objects);
+	}
+	pthread_mutex_lock(&e->report_lock);
+	pgf_drift_store_add(e->schemas, st.fingerprint, st.objects);
+	pthread_mutex_unlock(&e->report_lock);
+	pgf_drift_state_free(&st);
+}
+
+static void drift_compare(engine *e)
+{
+	pgf_run_report *r = e->report;
+	pgf_drift_report **all = pgf_calloc(r->count ? r->count : 1, sizeof(*all));
+	for (size_t i = 0; i < r->count; i++)
+		all[i] = r->targets[i].drift;
+	pgf_drift_compare_peers(all, r->count, e->schemas);
+	free(all);
+}
+
 static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool master)
 {
 	double t0 = pgf_now();
@@ -488,6 +599,7 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 		case PGF_MODE_PLAN:
 		case PGF_MODE_STATUS:
 		case PGF_MODE_RECONCILE:
+		case PGF_MODE_DRIFT:
 			scope_up(e, conn, t->name, sc, sr);
 			break;
 		case PGF_MODE_ROLLBACK:
@@ -498,6 +610,8 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 			break;
 		}
 	}
+	if (e->opts->mode == PGF_MODE_DRIFT)
+		drift_target(e, t, conn);
 	t->seconds = pgf_now() - t0;
 	if (mutating(e)) {
 		pgf_event ev = { .kind = PGF_EVENT_TARGET_FINISH, .target = t->name, .seconds = t->seconds };
@@ -681,7 +795,8 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 {
 	memset(out, 0, sizeof(*out));
 	double t0 = pgf_now();
-	engine e = { .src = src, .opts = opts, .commit = pgf_source_commit_id(src), .report = out };
+	engine e = { .src = src, .opts = opts, .commit = pgf_source_commit_id(src), .report = out,
+		     .schemas = opts->mode == PGF_MODE_DRIFT ? pgf_drift_store_new() : NULL };
 	pthread_mutex_init(&e.cache_lock, NULL);
 	pthread_mutex_init(&e.event_lock, NULL);
 	pthread_mutex_init(&e.report_lock, NULL);
@@ -737,6 +852,8 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 			pthread_join(threads[i], NULL);
 		free(threads);
 	}
+	if (opts->mode == PGF_MODE_DRIFT)
+		drift_compare(&e);
 	out->seconds = pgf_now() - t0;
 	ev = (pgf_event){ .kind = PGF_EVENT_RUN_FINISH, .seconds = out->seconds, .counts = out->by_outcome,
 		          .outcome = out->by_outcome[PGF_OUTCOME_FAILED] || out->by_outcome[PGF_OUTCOME_REFUSED] ||
@@ -758,6 +875,7 @@ done:
 	free(e.slots);
 	pgf_registry_free(&e.tenants);
 	free_sets(&e);
+	pgf_drift_store_free(e.schemas);
 	pthread_mutex_destroy(&e.cache_lock);
 	pthread_mutex_destroy(&e.event_lock);
 	pthread_mutex_destroy(&e.report_lock);
@@ -782,6 +900,7 @@ void pgf_run_report_free(pgf_run_report *r)
 		free(t->name);
 		free(t->where);
 		free(t->skip_reason);
+		pgf_drift_report_free(t->drift);
 	}
 	free(r->targets);
 	memset(r, 0, sizeof(*r));

@@ -25,6 +25,7 @@
 #include "pgfleet_config.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define DRIFT_OBJECTS 50 /* object lines kept in a drift_found entry */
 
 static const char schema_sql[] =
 	"BEGIN;\n"
@@ -583,6 +584,19 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		b = json_pack("{s:s, s:s}", "kind", "run_finished", "outcome", ev->outcome ? ev->outcome : "");
 		for (size_t i = 0; ev->counts != NULL && i < 6; i++)
 			json_object_set_new(b, names[i], json_integer((json_int_t)ev->counts[i]));
+		return append_now(l, ev->master, b, false, 0, NULL, err);
+	}
+	case PGF_EVENT_DRIFT: {
+		/* the schema differs from the fingerprint recorded after version;
+		 * the objects as one string (bodies hold strings and integers) */
+		pgf_buf objects = PGF_BUF_INIT;
+		for (size_t i = 0; i < ev->nobjects && i < DRIFT_OBJECTS; i++)
+			pgf_buf_printf(&objects, "%s%s", i ? "; " : "", ev->objects[i]);
+		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "kind", "drift_found", "target", ev->target,
+		              "scope", ev->scope, "version", ev->version ? ev->version : "", "expected",
+		              ev->fingerprint_expected, "actual", ev->fingerprint_actual, "policy", ev->outcome, "objects",
+		              objects.ptr ? objects.ptr : "", "objects_total", (json_int_t)ev->nobjects);
+		pgf_buf_free(&objects);
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	}
 	case PGF_EVENT_TARGET_START:

@@ -178,7 +178,7 @@ static int parse_lint(pgf_policy *p, json_t *lint, const char *path, pgf_error *
 static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 {
 	static const char *const top[] = { "require_signed_commit", "min_approvals", "allow_out_of_order", "scopes",
-		                           "timeouts", "lint", "approval_baseline", NULL };
+		                           "timeouts", "lint", "approval_baseline", "on_drift", NULL };
 	static const char *const skeys[] = { "min_approvals", "approval_baseline", NULL };
 	static const char *const tkeys[] = { "lock_timeout", "statement_timeout", "advisory_lock_wait",
 		                             "connect_timeout", NULL };
@@ -237,6 +237,12 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 	json_t *lint = json_object_get(root, "lint");
 	if (lint != NULL && parse_lint(p, lint, path, err) != 0)
 		return -1;
+	if ((v = json_object_get(root, "on_drift")) != NULL) {
+		const char *d = json_string_value(v);
+		if (d == NULL || (strcmp(d, "warn") != 0 && strcmp(d, "refuse") != 0))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: on_drift: expected \"warn\" or \"refuse\"", path);
+		p->refuse_on_drift = strcmp(d, "refuse") == 0;
+	}
 	json_t *t = json_object_get(root, "timeouts");
 	if (t != NULL) {
 		if (!json_is_object(t))

@@ -36,12 +36,12 @@ assert_out_contains "acme tenant: applied 2 (none -> 0002)"
 problems=""
 [[ $(tables_in "$FLEET_MASTER_DB" public) == tenants ]] ||
 	problems+=$'\n#   master: public has "'"$(tables_in "$FLEET_MASTER_DB" public)"'", expected "tenants"'
-[[ $(tables_in "$FLEET_MASTER_DB" pgfleet) == applied_migrations,history,ledger,ledger_head,ledger_meta,ledger_open_intents,meta ]] ||
+[[ $(tables_in "$FLEET_MASTER_DB" pgfleet) == applied_migrations,history,ledger,ledger_head,ledger_meta,ledger_open_intents,meta,schema_snapshot ]] ||
 	problems+=$'\n#   master: schema pgfleet has "'"$(tables_in "$FLEET_MASTER_DB" pgfleet)"'", expected only pgfleet tables, ledger included'
 [[ $(tables_in "$adb" public) == equipment,wells ]] ||
 	problems+=$'\n#   acme: public has "'"$(tables_in "$adb" public)"'", expected "equipment,wells"'
-[[ $(tables_in "$adb" pgfleet) == applied_migrations,history,meta ]] ||
-	problems+=$'\n#   acme: schema pgfleet has "'"$(tables_in "$adb" pgfleet)"'", expected only applied_migrations,history,meta'
+[[ $(tables_in "$adb" pgfleet) == applied_migrations,history,meta,schema_snapshot ]] ||
+	problems+=$'\n#   acme: schema pgfleet has "'"$(tables_in "$adb" pgfleet)"'", expected only applied_migrations,history,meta,schema_snapshot'
 [[ -z $problems ]] || fail "migrations' tables landed in pgfleet's schema:$problems"
 t_done
 

@@ -359,9 +359,6 @@ assert_err_contains "unknown option '--comit' (did you mean '--commit'?)"
 pg hash --commit HEAD
 assert_rc 2
 assert_err_contains "option '--commit' does not apply here"
-pg drift
-assert_rc 2
-assert_err_contains "'drift' is not available in this version yet"
 pg
 assert_rc 2
 pg --repo /nonexistent/path verify

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Integration: schema drift ("no db:push"). A reconciled fleet (master + 4
+# tenants) is clean; by-hand changes on one tenant (a column added, an index
+# dropped, a column's type changed) are named by `pgfleet drift`, which
+# exits 1 and leaves the untouched tenants clean; databases whose pgfleet
+# schema predates fingerprints (the previous layout, made by hand) have no
+# baseline but a difference among them is still found across databases;
+# reconcile upgrades that layout; on_drift warn records a drift_found ledger
+# entry and applies, on_drift refuse refuses the drifted tenant while the
+# others converge; ledger verify --with-state stays clean throughout.
+set -euo pipefail
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../lib/assert.sh"
+. "$here/../lib/pgcluster.sh"
+. "$here/../lib/gitrepo.sh"
+PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
+SRCROOT=${SRCROOT:-$here/../..}
+. "$here/../lib/fleet.sh"
+. "$here/../lib/ledger.sh"
+
+fleet_init dr
+fleet_new main
+T=migrations/tenant
+W=$(tmpdir_new)
+ledger_trust "$W/trust" "$FLEET_KEY"
+TRUST=$W/trust
+
+# example-style migrations: identity keys, an index, a view, a function and
+# its trigger, an enum type, a no-transaction index
+fleet_write $T/0001_users.sql $'CREATE TYPE user_role AS ENUM (\'admin\', \'member\');\nCREATE TABLE users (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  email text NOT NULL,\n  age integer,\n  role user_role NOT NULL DEFAULT \'member\',\n  updated_at timestamptz NOT NULL DEFAULT now()\n);\nCREATE INDEX users_email_idx ON users (email);\n'
+fleet_write $T/0002_touch.sql $'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN NEW.updated_at := now(); RETURN NEW; END $$;\nCREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();\nCREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18;\n'
+fleet_write $T/0003_age_idx.sql $'-- pgfleet:no-transaction\nCREATE INDEX CONCURRENTLY users_age_idx ON users (age);\n'
+C1=$(fleet_commit "tenant 0001-0003")
+fleet_master_up
+for s in acme globex initech hooli; do fleet_tenant "$s"; done
+ACME=$(fleet_tenant_db acme)
+GLOBEX=$(fleet_tenant_db globex)
+INITECH=$(fleet_tenant_db initech)
+HOOLI=$(fleet_tenant_db hooli)
+pgf reconcile --jobs 4
+assert_rc 0
+assert_out_contains "4 applied"
+
+t_begin "each applied version records the schema fingerprint; identical schemas give identical fingerprints"
+for db in "$ACME" "$GLOBEX" "$INITECH" "$HOOLI"; do
+	assert_eq "$(sqlv "$db" "select count(*) from pgfleet.applied_migrations where schema_fingerprint ~ '^[0-9a-f]{64}\$'")" 3 "fingerprinted rows in $db"
+	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 2 "schema_version in $db"
+done
+fp=$(sqlv "$ACME" "select schema_fingerprint from pgfleet.applied_migrations where version = '0003'")
+for db in "$GLOBEX" "$INITECH" "$HOOLI"; do
+	assert_eq "$(sqlv "$db" "select schema_fingerprint from pgfleet.applied_migrations where version = '0003'")" "$fp" "fingerprint of $db"
+done
+# the fingerprint is the SHA-256 of the recorded lines; nothing volatile in them
+assert_eq "$(sqlv "$ACME" "select fingerprint from pgfleet.schema_snapshot")" "$fp" "snapshot fingerprint"
+objs=$(sqlv "$ACME" "select objects from pgfleet.schema_snapshot")
+assert_eq "$(printf '%s' "$objs" | sha256sum | cut -c1-64)" "$fp" "fingerprint = sha256 of the lines"
+grep -q $'^column\tpublic.users.age\ttype integer\tnullable yes$' <<<"$objs" || fail "no age column line in: $objs"
+grep -q $'^index\tpublic.users_email_idx\t' <<<"$objs" || fail "no index line"
+grep -q $'^trigger\tpublic.users.users_touch\t' <<<"$objs" || fail "no trigger line"
+grep -q $'^view\tpublic.adults\t' <<<"$objs" || fail "no view line"
+grep -q $'^function\tpublic.touch()\tdefinition md5:' <<<"$objs" || fail "no function line"
+grep -q $'^type\tpublic.user_role\tenum \'admin\', \'member\'$' <<<"$objs" || fail "no enum line"
+grep -q $'^sequence\tpublic.users_id_seq\ttype bigint' <<<"$objs" || fail "no sequence line"
+! grep -q pgfleet <<<"$objs" || fail "pgfleet's own schema is fingerprinted"
+t_done
+
+t_begin "drift on a freshly reconciled fleet is clean (exit 0)"
+pgf drift
+assert_rc 0
+assert_out_contains "master: clean at master=0001"
+assert_out_contains "acme: clean at tenant=0003 (fingerprint ${fp:0:12})"
+assert_out_contains "drift: 5 targets: 0 drifted, 5 clean, 0 no baseline, 0 skipped, 0 failed"
+# the sequence's current value is not part of the schema
+sqlx "$HOOLI" "INSERT INTO users (email) VALUES ('a@example.com'), ('b@example.com')"
+pgf drift --tenant hooli
+assert_rc 0
+assert_out_contains "hooli: clean at tenant=0003"
+t_done
+
+t_begin "by-hand changes on one tenant: drift exits 1 and names each object and the tenant; the others stay clean"
+sqlx "$ACME" "ALTER TABLE users ADD COLUMN nickname text; DROP INDEX users_email_idx;
+  DROP VIEW adults; ALTER TABLE users ALTER COLUMN age TYPE bigint;
+  CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18"
+pgf drift
+assert_rc 1
+assert_out_contains "acme: drift: 3 objects differ from the schema recorded after tenant 0003"
+assert_out_contains "  column public.users.nickname added"
+assert_out_contains "  index public.users_email_idx dropped"
+assert_out_contains "  column public.users.age type changed: integer -> bigint"
+assert_out_contains "globex: clean at tenant=0003"
+assert_out_contains "initech: clean at tenant=0003"
+assert_out_contains "hooli: clean at tenant=0003"
+assert_out_contains "drift: 5 targets: 1 drifted, 4 clean"
+pgf drift --json
+assert_rc 1
+assert_eq "$(jq -r '.targets[] | select(.target == "acme") | .drift.drifted' <<<"$OUT")" true "acme drifted (json)"
+assert_eq "$(jq -r '.targets[] | select(.target == "acme") | .drift.changes | length' <<<"$OUT")" 3 "acme changes (json)"
+assert_eq "$(jq -r '[.targets[] | select(.drift.drifted)] | length' <<<"$OUT")" 1 "drifted targets (json)"
+assert_eq "$(jq -r '.exit_code' <<<"$OUT")" 1 "exit_code (json)"
+t_done
+
+t_begin "databases from before fingerprints (the previous pgfleet layout): no baseline, but a difference among peers is found"
+for db in "$GLOBEX" "$INITECH"; do
+	sqlx "$db" "DROP TABLE pgfleet.schema_snapshot; ALTER TABLE pgfleet.applied_migrations DROP COLUMN schema_fingerprint;
+	  UPDATE pgfleet.meta SET value = '1' WHERE key = 'schema_version'"
+done
+sqlx "$INITECH" "ALTER TABLE users ADD COLUMN legacy_flag boolean NOT NULL DEFAULT false"
+pgf drift
+assert_rc 1
+assert_out_contains "globex: no baseline: no fingerprint recorded yet at tenant=0003 (fingerprint ${fp:0:12}, same as 2 of 4 databases)"
+assert_out_contains "initech: drift: no baseline, but 1 object differs from 2 of 4 databases at tenant=0003 (compared with hooli)"
+assert_out_contains "  column public.users.legacy_flag added"
+assert_out_contains "hooli: clean at tenant=0003"
+assert_out_contains "drift: 5 targets: 2 drifted, 2 clean, 1 no baseline"
+t_done
+
+fleet_write $T/0004_notes.sql $'CREATE TABLE notes (id bigint PRIMARY KEY, body text NOT NULL);\n'
+C2=$(fleet_commit "tenant 0004")
+
+t_begin "reconcile with on_drift warn (the default): a drift_found ledger entry, applied anyway; old layouts upgraded"
+pgf reconcile --jobs 4
+assert_rc 0
+assert_out_contains "acme tenant: applied 1 (0003 -> 0004)"
+assert_out_contains "globex tenant: applied 1 (0003 -> 0004)"
+assert_err_contains "acme tenant: schema drift since tenant 0003: 3 objects differ (on_drift warn: applying)"
+ledger_export_to "$W/exp"
+assert_eq "$(jq -r .body "$W/exp" | jq -r 'select(.kind == "drift_found") | .target' | tr '\n' ' ')" "acme " "drift_found entries"
+body=$(jq -r .body "$W/exp" | jq -c 'select(.kind == "drift_found")')
+assert_eq "$(jq -r .expected <<<"$body")" "$fp" "expected fingerprint"
+[[ $(jq -r .actual <<<"$body") =~ ^[0-9a-f]{64}$ && $(jq -r .actual <<<"$body") != "$fp" ]] || fail "actual fingerprint: $body"
+assert_eq "$(jq -r '[.scope, .version, .policy, .objects_total] | join(" ")' <<<"$body")" "tenant 0003 warn 3" "drift_found fields"
+jq -r .objects <<<"$body" | grep -q "column public.users.nickname added" || fail "objects: $body"
+for db in "$GLOBEX" "$INITECH"; do
+	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 2 "upgraded $db"
+	assert_eq "$(sqlv "$db" "select string_agg(version || ':' || (schema_fingerprint is not null), ' ' order by version) from pgfleet.applied_migrations")" \
+		"0001:false 0002:false 0003:false 0004:true" "fingerprints recorded in $db"
+done
+lg verify --trust "$TRUST" --with-state
+assert_rc 0
+assert_out_contains ", 0 findings"
+t_done
+
+t_begin "after warn, the drift is in acme's recording, but drift still finds acme and initech differ from their peers"
+pgf drift
+assert_rc 1
+assert_out_contains "acme: drift: 3 objects differ from 2 of 4 databases at tenant=0004 (compared with"
+assert_out_contains "  column public.users.age type changed: integer -> bigint"
+assert_out_contains "initech: drift: 1 object differs from 2 of 4 databases at tenant=0004"
+assert_out_contains "globex: clean at tenant=0004"
+t_done
+
+fleet_write $T/0005_tags.sql $'CREATE TABLE tags (name text PRIMARY KEY);\n'
+fleet_write $T/0005_tags.down.sql $'DROP TABLE tags;\n'
+C3=$(fleet_commit "tenant 0005")
+printf '{"on_drift": "refuse"}\n' >"$W/refuse.json"
+
+t_begin "on_drift refuse: the drifted tenant is refused (a drift_found and a refused entry), the others converge"
+sqlx "$GLOBEX" "CREATE TABLE stray (id int); ALTER TABLE notes ALTER COLUMN body DROP NOT NULL"
+pgf reconcile --jobs 4 --policy "$W/refuse.json"
+assert_rc 1
+assert_out_contains "globex tenant: refused"
+assert_out_contains "schema drift since tenant 0004 (apply): 3 objects differ; on_drift is refuse"
+assert_out_contains "acme tenant: applied 1 (0004 -> 0005)"
+assert_out_contains "initech tenant: applied 1 (0004 -> 0005)"
+assert_out_contains "hooli tenant: applied 1 (0004 -> 0005)"
+assert_eq "$(applied "$GLOBEX" | tr ' ' '\n' | tail -n 1)" "0004:applied" "globex stays at 0004"
+ledger_export_to "$W/exp2"
+assert_eq "$(jq -r .body "$W/exp2" | jq -r 'select(.kind == "drift_found" and .policy == "refuse") | .target')" globex "refuse entry"
+jq -r .body "$W/exp2" | jq -r 'select(.kind == "drift_found" and .policy == "refuse") | .objects' | grep -q "table public.stray added" || fail "stray not named"
+assert_eq "$(jq -r .body "$W/exp2" | jq -r 'select(.kind == "refused") | .target')" globex "refused entry"
+lg verify --trust "$TRUST" --with-state
+assert_rc 0
+pgf drift --tenant globex
+assert_rc 1
+assert_out_contains "  column public.notes.body nullable changed: no -> yes"
+assert_out_contains "  table public.stray added"
+assert_out_contains "  column public.stray.id added"
+t_done
+
+t_begin "a rollback records the schema it leaves: the tenant is clean at the version it went back to"
+pgf rollback --scope tenant --to 0004 --tenant hooli
+assert_rc 0
+assert_eq "$(sqlv "$HOOLI" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0005 rollback" "snapshot after rollback"
+pgf drift --tenant hooli
+assert_rc 0
+assert_out_contains "hooli: clean at tenant=0004"
+lg verify --trust "$TRUST" --with-state
+assert_rc 0
+t_done
+
+t_finish
