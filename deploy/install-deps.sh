@@ -12,7 +12,7 @@ packages=(
   meson ninja-build gcc pkg-config git openssh-client
   postgresql postgresql-client libpq-dev
   libgit2-dev libssl-dev libjansson-dev libcmocka-dev libpg-query-dev
-  python3 ca-certificates jq
+  python3 python3-yaml ca-certificates jq
 )
 
 check_only=0

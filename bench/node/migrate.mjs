@@ -3,7 +3,10 @@
 // tenant, one after another, open a node-postgres client, call drizzle-orm's
 // migrate() on it and close it.
 //
-// usage: node migrate.mjs MIGRATIONS_FOLDER
+// usage: node migrate.mjs [--pool N] MIGRATIONS_FOLDER
+//   --pool N  N tenants at once (a pool of N promises taking tenants from a
+//             shared index: what a capable user writes); default 1, the
+//             sequential loop
 // env:   MASTER_DATABASE_URL  postgresql:// URL of the master database (its
 //                             tenants table names each tenant's database_url)
 //
@@ -14,10 +17,16 @@ import pg from "pg";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 
-const [migrationsFolder] = process.argv.slice(2);
+const args = process.argv.slice(2);
+let pool = 1;
+if (args[0] === "--pool") {
+    pool = Number(args[1]);
+    args.splice(0, 2);
+}
+const [migrationsFolder] = args;
 const masterUrl = process.env.MASTER_DATABASE_URL;
-if (!migrationsFolder || !masterUrl || process.argv.length > 3) {
-    console.error("usage: MASTER_DATABASE_URL=URL node migrate.mjs MIGRATIONS_FOLDER");
+if (!migrationsFolder || !masterUrl || args.length > 1 || !Number.isInteger(pool) || pool < 1) {
+    console.error("usage: MASTER_DATABASE_URL=URL node migrate.mjs [--pool N] MIGRATIONS_FOLDER");
     process.exit(2);
 }
 
@@ -31,7 +40,7 @@ const { rows: tenants } = await master.query(
 await master.end();
 
 let failed = 0;
-for (const tenant of tenants) {
+async function migrateTenant(tenant) {
     const client = new pg.Client({ connectionString: tenant.database_url });
     try {
         await client.connect();
@@ -43,6 +52,13 @@ for (const tenant of tenants) {
         await client.end().catch(() => {});
     }
 }
+// pool workers, each taking the next tenant until none is left (with --pool 1:
+// one after another, the seed's loop)
+let next = 0;
+async function worker() {
+    while (next < tenants.length) await migrateTenant(tenants[next++]);
+}
+await Promise.all(Array.from({ length: Math.min(pool, tenants.length) }, worker));
 if (failed) {
     console.error(`migrate.mjs: ${failed} of ${tenants.length} tenants failed`);
     process.exit(1);
