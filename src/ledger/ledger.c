@@ -633,6 +633,20 @@ static void finding(verifier *v, int64_t seq, const char *fmt, ...)
 
 /* One entry: its place in the chain, its hash, its body's own seq and prev,
  * its signature and signer. */
+/* "2026-11-24T21:28:01.123Z" (utc_now's form) as seconds since the epoch;
+ * -1 when absent or not in that form. */
+static int64_t entry_time(const char *s)
+{
+	struct tm tm = { 0 };
+	int n = 0;
+	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	                        &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19 || (s[19] != '.' && s[19] != 'Z'))
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
+}
+
 static void check_entry(verifier *v, int64_t seq, const char *body, const char *prev_hash, const char *hash,
                         const char *signature, const char *fingerprint)
 {
@@ -649,6 +663,12 @@ static void check_entry(verifier *v, int64_t seq, const char *body, const char *
 		finding(v, seq, "hash %.12s is not the body's sha256 (%.12s): body or hash modified", hash, computed);
 	json_error_t jerr;
 	json_t *b = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
+	/* a key's validity window (allowed_signers valid-after/valid-before) is
+	 * judged at the entry's own time, as git judges a commit's signature at
+	 * the commit's time: retiring a key does not invalidate what it signed */
+	int64_t when = b != NULL ? entry_time(json_string_value(json_object_get(b, "time"))) : -1;
+	if (when < 0)
+		when = (int64_t)time(NULL);
 	if (b == NULL) {
 		finding(v, seq, "body is not JSON: %s", jerr.text);
 	} else {
@@ -669,7 +689,7 @@ static void check_entry(verifier *v, int64_t seq, const char *body, const char *
 	if (pgf_sshsig_parse(&sig, signature, strlen(signature), &e) != 0 ||
 	    pgf_sshsig_verify(sig, body, strlen(body), PGF_LEDGER_NAMESPACE, &e) != 0 ||
 	    (v->trust != NULL &&
-	     pgf_allowed_signers_find(&who, v->trust, sig, PGF_LEDGER_NAMESPACE, (int64_t)time(NULL), NULL, &e) != 0)) {
+	     pgf_allowed_signers_find(&who, v->trust, sig, PGF_LEDGER_NAMESPACE, when, NULL, &e) != 0)) {
 		finding(v, seq, "signature: %s", e ? e->message : "invalid");
 	} else {
 		char fp[PGF_FINGERPRINT_LEN];
