@@ -11,6 +11,7 @@
 #include "pgfleet/events.h"
 #include "pgfleet/migration.h"
 #include "pgfleet/policy.h"
+#include "pgfleet/shard.h"
 #include "pgfleet/source.h"
 
 typedef enum pgf_mode {
@@ -30,7 +31,12 @@ typedef enum pgf_outcome {
 	PGF_OUTCOME_BUSY,        /* another reconciler held the lock past the wait */
 	PGF_OUTCOME_REFUSED,     /* checksum mismatch, unknown or out-of-order version, missing down file */
 	PGF_OUTCOME_FAILED,      /* a migration failed, or the database was unreachable */
+	PGF_OUTCOME_HELD,        /* not started: the rollout held it (a canary, master or, with on_error stop,
+	                            an earlier target did not converge); last so the ledger's counts keep
+	                            their order */
 } pgf_outcome;
+
+#define PGF_OUTCOME_COUNT (PGF_OUTCOME_HELD + 1)
 
 const char *pgf_outcome_name(pgf_outcome o);
 
@@ -52,7 +58,8 @@ typedef struct pgf_target_report {
 	bool master;
 	char *where;             /* redacted: host=... port=... dbname=... */
 	pgf_outcome outcome;
-	char *skip_reason;
+	char *skip_reason;       /* skipped or held: why */
+	bool canary;             /* in the rollout's canary group */
 	pgf_scope_report *scopes;
 	size_t nscopes;
 	double seconds;
@@ -73,6 +80,7 @@ typedef struct pgf_run_opts {
 	const char *rollback_to;        /* rollback: the version to go back to ("0": all) */
 	const char *const *tenants;     /* --tenant filter (NULL: every tenant) */
 	size_t ntenants;
+	pgf_shard shard;                /* --shard: only the tenants of this shard (count 0: all) */
 	pgf_report_cb on_target;        /* called for each finished target, one at a time */
 	void *report_ctx;
 	pgf_event_sink sink;            /* the ledger's seam; emit may be NULL */
@@ -81,14 +89,20 @@ typedef struct pgf_run_opts {
 typedef struct pgf_run_report {
 	pgf_target_report *targets;
 	size_t count;
-	size_t by_outcome[PGF_OUTCOME_FAILED + 1];
+	size_t by_outcome[PGF_OUTCOME_COUNT];
 	double seconds;
 } pgf_run_report;
 
 /* Runs mode over the scopes. Returns -1 (with err) only when the run cannot
  * start: bad migrations (PGF_ERR_INPUT), master unreachable
- * (PGF_ERR_UNREACHABLE), no tenants table, an unknown --tenant. Per-target
- * failures are in the report. */
+ * (PGF_ERR_UNREACHABLE), no tenants table, an unknown --tenant, --shard
+ * without tenant ids, an unknown rollout column. Per-target failures are in
+ * the report.
+ *
+ * Mutating modes follow the policy's rollout: master, then the canaries
+ * (those of this run: within --shard and --tenant), then the rest only if
+ * master and every canary converged; with on_error stop, no target starts
+ * after one did not converge. Targets not started are reported held. */
 int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const pgf_scope *const *scopes,
             size_t nscopes, const char *master_conninfo, const pgf_run_opts *opts, pgf_error **err);
 void pgf_run_report_free(pgf_run_report *r);

@@ -71,6 +71,11 @@ int pgf_ledger_each(pgf_pg *master, int64_t since, pgf_ledger_entry_cb cb, void 
 int pgf_ledger_export(pgf_pg *master, int64_t since, void (*line)(void *ctx, const char *json), void *ctx,
                       pgf_error **err);
 
+/* The newest run_finished entry's body and its run's run_started body
+ * (both NULL when there is no ledger or no finished run; started NULL when
+ * its entry is missing). Caller frees. */
+int pgf_ledger_last_run(char **started, char **finished, pgf_pg *master, pgf_error **err);
+
 /* A signed checkpoint: "<origin>\n<size>\n<head hash>\n" followed by the
  * armored SSHSIG (namespace pgfleet-checkpoint) over those three lines. */
 int pgf_ledger_checkpoint(char **out, pgf_pg *master, const char *key_path, pgf_error **err);

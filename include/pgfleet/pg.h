@@ -50,6 +50,7 @@ int pgf_pg_query_simple(pgf_pg *c, pgf_pg_result **out, const char *sql, pgf_err
 char *pgf_pg_quote_literal(pgf_pg *c, const char *s, size_t len);
 
 size_t pgf_pg_result_rows(const pgf_pg_result *r);
+size_t pgf_pg_result_cols(const pgf_pg_result *r);
 /* NULL for SQL NULL. Borrowed from the result. */
 const char *pgf_pg_result_value(const pgf_pg_result *r, size_t row, size_t col);
 void pgf_pg_result_free(pgf_pg_result *r);

@@ -19,6 +19,19 @@ typedef struct pgf_policy_scope {
 	signed char lint[PGF_LINT_MAX_RULES]; /* per rule: -1 the global value, else a pgf_lint_severity */
 } pgf_policy_scope;
 
+#define PGF_ROLLOUT_MAX_SLUGS 64
+
+/* "rollout": a canary group reconciled first (after master); the rest only
+ * when master and every canary converged. on_error "stop": after the first
+ * target that does not converge, no new target starts. */
+typedef struct pgf_rollout {
+	char slugs[PGF_ROLLOUT_MAX_SLUGS][64]; /* canary slugs (nslugs > 0), or: */
+	size_t nslugs;
+	char column[64];                       /* canary when this column ... ("": none) */
+	char value[256];                       /* ... has this value (as text) */
+	bool stop_on_error;
+} pgf_rollout;
+
 typedef struct pgf_policy {
 	bool loaded;                /* from a file, not the defaults */
 	bool require_signed_commit;
@@ -33,6 +46,7 @@ typedef struct pgf_policy {
 	int64_t statement_timeout_ms;   /* per statement of a migration; 0 = none */
 	int64_t advisory_lock_wait_ms;  /* how long to wait for another reconciler */
 	int64_t connect_timeout_ms;
+	pgf_rollout rollout;
 } pgf_policy;
 
 /* The defaults used without --policy. */
@@ -45,6 +59,10 @@ int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const ch
 /* The lint severities for a scope (NULL: the global ones): per rule, -1
  * for the rule's default, else a pgf_lint_severity. */
 void pgf_policy_lint_severities(const pgf_policy *p, const char *scope, signed char out[PGF_LINT_MAX_RULES]);
+/* A canary group is defined. */
+bool pgf_rollout_has_canaries(const pgf_rollout *r);
+/* The tenant with this slug, and column value (NULL: none), is a canary. */
+bool pgf_rollout_is_canary(const pgf_rollout *r, const char *slug, const char *column_value);
 
 /* "250ms", "5s", "15min", "2h", "1d", or "0": milliseconds; -1 if invalid. */
 int64_t pgf_duration_parse(const char *s);

@@ -10,6 +10,7 @@
 #include "pgfleet/error.h"
 #include "pgfleet/migration.h"
 #include "pgfleet/policy.h"
+#include "pgfleet/shard.h"
 #include "pgfleet/source.h"
 
 enum {
@@ -31,6 +32,7 @@ typedef struct pgf_cli {
 	size_t max_file_bytes;  /* 0: from pgfleet.json */
 	const char *tenants[PGF_MAX_SCOPES];
 	size_t ntenants;
+	pgf_shard shard;        /* --shard I/N (count 0: none) */
 	const char *master;
 	const char *policy;
 	const char *trust;
@@ -114,6 +116,13 @@ int pgf_verify_commit(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_roo
 /* Begin and end log lines of a command. */
 void pgf_cli_begin(const pgf_cli *cli, const char *what);
 void pgf_cli_end(const pgf_cli *cli, double started, const char *counts, int exit_code);
+
+/* status: the fleet summary (per scope: databases per version, pending,
+ * failed; the ledger's last run), as JSON; and printed as text. */
+struct json_t;
+struct pgf_run_report;
+struct json_t *pgf_fleet_summary(const struct pgf_run_report *r, const char *master);
+void pgf_fleet_summary_print(struct json_t *fleet);
 
 int pgf_cmd_hash(pgf_cli *cli);
 int pgf_cmd_verify(pgf_cli *cli);

@@ -78,7 +78,9 @@ static void describe_scope(const reporter *rp, const pgf_target_report *t, const
 		}
 		return;
 	case PGF_OUTCOME_SKIPPED:
-		printf("%s skipped (%s)\n", head, t->skip_reason ? t->skip_reason : "");
+	case PGF_OUTCOME_HELD: /* the reason starts with "held: " */
+		printf("%s %s%s)\n", head, s->outcome == PGF_OUTCOME_SKIPPED ? "skipped (" : "not started (",
+		       t->skip_reason ? t->skip_reason : "");
 		return;
 	case PGF_OUTCOME_BUSY:
 		printf("%s busy: another reconciler holds the lock; try again later\n", head);
@@ -139,7 +141,7 @@ static json_t *opt_string(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_report *r, int rc)
+static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_report *r, json_t *fleet, int rc)
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "command", json_string(cli->command));
@@ -153,7 +155,9 @@ static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_rep
 		json_object_set_new(jt, "where", json_string(t->where));
 		json_object_set_new(jt, "outcome", json_string(pgf_outcome_name(t->outcome)));
 		if (t->skip_reason)
-			json_object_set_new(jt, "skipped", json_string(t->skip_reason));
+			json_object_set_new(jt, t->outcome == PGF_OUTCOME_HELD ? "held" : "skipped", json_string(t->skip_reason));
+		if (t->canary)
+			json_object_set_new(jt, "canary", json_true());
 		json_object_set_new(jt, "seconds", json_real(t->seconds));
 		json_t *scopes = json_array();
 		for (size_t k = 0; k < t->nscopes; k++) {
@@ -180,14 +184,25 @@ static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_rep
 	}
 	json_object_set_new(root, "targets", targets);
 	json_t *sum = json_object();
-	for (int o = 0; o <= PGF_OUTCOME_FAILED; o++)
+	for (int o = 0; o < PGF_OUTCOME_COUNT; o++)
 		json_object_set_new(sum, pgf_outcome_name((pgf_outcome)o), json_integer((json_int_t)r->by_outcome[o]));
 	json_object_set_new(root, "summary", sum);
+	if (fleet != NULL)
+		json_object_set(root, "fleet", fleet);
 	json_object_set_new(root, "seconds", json_real(r->seconds));
 	json_object_set_new(root, "exit_code", json_integer(rc));
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);
+}
+
+/* Busy, refused, failed or held: exit 1. */
+static size_t not_converged(const pgf_run_report *r)
+{
+	size_t n = 0;
+	for (int o = PGF_OUTCOME_BUSY; o < PGF_OUTCOME_COUNT; o++)
+		n += r->by_outcome[o];
+	return n;
 }
 
 static const char *changed_word(pgf_mode mode)
@@ -263,6 +278,9 @@ static int run(pgf_cli *cli, pgf_mode mode)
 	pgf_run_opts opts = { .mode = mode, .command = cli->command, .jobs = cli->jobs ? cli->jobs : DEFAULT_JOBS,
 		              .allow_unknown = cli->allow_unknown, .explicit_scopes = cli->nscopes > 0, .rollback_to = cli->to, .tenants = cli->tenants,
 		              .ntenants = cli->ntenants };
+	opts.shard = cli->shard;
+	if (cli->shard.count > 0 && cli->ntenants > 0)
+		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "--shard and --tenant exclude each other"), err));
 	if (mode == PGF_MODE_ROLLBACK && cli->nscopes != 1)
 		return pgf_cli_fail((pgf_error_set(&err, PGF_ERR_USAGE, "rollback needs exactly one --scope"), err));
 	if (mode == PGF_MODE_ROLLBACK && cli->to == NULL)
@@ -362,12 +380,11 @@ static int run(pgf_cli *cli, pgf_mode mode)
 		rc = pgf_cli_fail(err);
 		err = NULL;
 	} else {
-		size_t bad = report.by_outcome[PGF_OUTCOME_BUSY] + report.by_outcome[PGF_OUTCOME_REFUSED] +
-		             report.by_outcome[PGF_OUTCOME_FAILED];
 		size_t drifted = mode == PGF_MODE_DRIFT ? pgf_drift_count(&report) : 0;
-		rc = bad || drifted ? PGF_EXIT_FINDINGS : PGF_EXIT_OK;
+		rc = not_converged(&report) || drifted ? PGF_EXIT_FINDINGS : PGF_EXIT_OK;
+		json_t *fleet = mode == PGF_MODE_STATUS ? pgf_fleet_summary(&report, master) : NULL;
 		if (cli->json)
-			print_json(cli, pgf_source_commit_id(ctx.src), &report, rc);
+			print_json(cli, pgf_source_commit_id(ctx.src), &report, fleet, rc);
 		else if (mode == PGF_MODE_DRIFT)
 			pgf_drift_print(&report);
 		else
@@ -376,11 +393,14 @@ static int run(pgf_cli *cli, pgf_mode mode)
 			       report.by_outcome[PGF_OUTCOME_UP_TO_DATE], report.by_outcome[PGF_OUTCOME_SKIPPED],
 			       report.by_outcome[PGF_OUTCOME_BUSY], report.by_outcome[PGF_OUTCOME_REFUSED],
 			       report.by_outcome[PGF_OUTCOME_FAILED], report.seconds);
+		if (!cli->json && report.by_outcome[PGF_OUTCOME_HELD] > 0)
+			printf("%s: %zu held by the rollout (not started)\n", cli->command, report.by_outcome[PGF_OUTCOME_HELD]);
+		if (!cli->json && fleet != NULL)
+			pgf_fleet_summary_print(fleet);
+		json_decref(fleet);
 	}
 	char counts[160];
-	snprintf(counts, sizeof(counts), "%zu targets, %zu not converged", report.count,
-	         report.by_outcome[PGF_OUTCOME_BUSY] + report.by_outcome[PGF_OUTCOME_REFUSED] +
-	                 report.by_outcome[PGF_OUTCOME_FAILED]);
+	snprintf(counts, sizeof(counts), "%zu targets, %zu not converged", report.count, not_converged(&report));
 	pgf_cli_end(cli, started, counts, rc);
 	pgf_run_report_free(&report);
 	pgf_repo_ctx_close(&ctx);

@@ -10,15 +10,15 @@ static const char *const hash_opts[] = { "repo", "scope", "max-file-size", "chec
 static const char *const verify_opts[] = { "repo", "commit", "pinned", "scope", "since", "max-file-size", "json",
 	                                   "policy", "trust", NULL };
 
-static const char *const plan_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
+static const char *const plan_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "shard", "jobs", "policy",
 	                                 "trust", "allow-unknown", "json", "max-file-size", "since", NULL };
-static const char *const reconcile_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
+static const char *const reconcile_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "shard", "jobs",
 	                                      "policy", "trust", "allow-unknown", "json", "max-file-size", "since",
 	                                      "key", "no-ledger", "allow-rewind", NULL };
-static const char *const rollback_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs",
+static const char *const rollback_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "shard", "jobs",
 	                                     "policy", "trust", "to", "json", "max-file-size", "since", "key",
 	                                     "no-ledger", "allow-rewind", NULL };
-static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "jobs", "policy",
+static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "master", "tenant", "shard", "jobs", "policy",
 	                                  "trust", "from-drizzle", "json", "max-file-size", "since", "key",
 	                                  "no-ledger", "allow-rewind", NULL };
 
@@ -46,17 +46,17 @@ static const pgf_command commands[] = {
 	{ "check", "CI gate: verify, lint and policy in one report",
 	  "check [--commit REV] [--base REV] [--policy FILE --trust FILE] [--format text|json|github|sarif]",
 	  check_opts, pgf_cmd_check },
-	{ "plan", "what reconcile would apply where; changes nothing", "plan [--scope NAME] [--tenant SLUG] [--json]",
+	{ "plan", "what reconcile would apply where; changes nothing", "plan [--scope NAME] [--tenant SLUG | --shard I/N] [--json]",
 	  plan_opts, pgf_cmd_plan },
 	{ "reconcile", "apply the difference to master and every tenant",
-	  "reconcile --key FILE [--commit SHA --pinned] [--master CONNINFO] [--jobs N] [--tenant SLUG] [--scope NAME]",
+	  "reconcile --key FILE [--commit SHA --pinned] [--master CONNINFO] [--jobs N] [--tenant SLUG | --shard I/N] [--scope NAME]",
 	  reconcile_opts,
 	  pgf_cmd_reconcile },
 	{ "status", "each database's version, last applied, pending count, last failure",
-	  "status [--tenant SLUG] [--json]", plan_opts, pgf_cmd_status },
+	  "status [--tenant SLUG | --shard I/N] [--json]", plan_opts, pgf_cmd_status },
 	{ "rollback", "run down migrations back to a version, newest first",
-	  "rollback --scope NAME --to VERSION [--tenant SLUG]", rollback_opts, pgf_cmd_rollback },
-	{ "adopt", "baseline databases already migrated by drizzle-orm", "adopt --from-drizzle [--tenant SLUG]",
+	  "rollback --scope NAME --to VERSION [--tenant SLUG | --shard I/N]", rollback_opts, pgf_cmd_rollback },
+	{ "adopt", "baseline databases already migrated by drizzle-orm", "adopt --from-drizzle [--tenant SLUG | --shard I/N]",
 	  adopt_opts, pgf_cmd_adopt },
 	{ "drift", "each database's schema against the fingerprint recorded for its version, and against its peers",
 	  "drift [--commit REV] [--scope NAME] [--tenant SLUG] [--jobs N] [--json]", drift_opts, pgf_cmd_drift },

@@ -27,6 +27,7 @@ static const opt_def options[] = {
 	{ "check", 0, NULL, "write nothing; exit 1 if a manifest is out of date" },
 	{ "master", 0, "CONNINFO", "master database (default: MASTER_DATABASE_URL)" },
 	{ "tenant", 0, "SLUG", "only this tenant (repeatable)" },
+	{ "shard", 0, "I/N", "only the tenants of shard I of N (0-based; by a hash of the tenant id)" },
 	{ "jobs", 'j', "N", "databases at once (default: 8)" },
 	{ "policy", 0, "FILE", "policy file: approvals, lint severities, timeouts, out-of-order" },
 	{ "trust", 0, "FILE", "allowed_signers: who may sign commits and approvals" },
@@ -163,6 +164,10 @@ static int set_option(pgf_cli *cli, const opt_def *o, const char *value)
 		if (end == value || *end != '\0' || j < 1 || j > 256)
 			return usage_error(cli->command, NULL, "--jobs '%s': expected a number from 1 to 256", value);
 		cli->jobs = (int)j;
+	} else if (strcmp(n, "shard") == 0) {
+		const char *why = NULL;
+		if (pgf_shard_parse(&cli->shard, value, &why) != 0)
+			return usage_error(cli->command, NULL, "--shard '%s': %s", value, why);
 	} else if (strcmp(n, "tenant") == 0) {
 		if (cli->ntenants == PGF_MAX_SCOPES)
 			return usage_error(cli->command, NULL, "too many --tenant options");

@@ -8,6 +8,7 @@
 #include "pgfleet/engine.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,11 +47,15 @@ typedef struct engine {
 	size_t nqueue;
 	size_t next;
 	pgf_drift_store *schemas; /* drift: one copy of each distinct schema seen (under report_lock) */
+	/* the rollout: workers take queue[next..limit); canaries come first */
+	size_t ncanary;
+	size_t limit;
+	char *hold_reason;  /* set: targets not yet started are held, with this reason */
 } engine;
 
 const char *pgf_outcome_name(pgf_outcome o)
 {
-	static const char *const names[] = { "up to date", "changed", "skipped", "busy", "refused", "failed" };
+	static const char *const names[] = { "up to date", "changed", "skipped", "busy", "refused", "failed", "held" };
 	return names[o];
 }
 
@@ -493,6 +498,11 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 
 /* ---- one target ---- */
 
+static bool converged(pgf_outcome o)
+{
+	return o < PGF_OUTCOME_BUSY;
+}
+
 static void finish_target(engine *e, pgf_target_report *t)
 {
 	t->outcome = PGF_OUTCOME_UP_TO_DATE;
@@ -500,6 +510,9 @@ static void finish_target(engine *e, pgf_target_report *t)
 		if (t->scopes[i].outcome > t->outcome)
 			t->outcome = t->scopes[i].outcome;
 	pthread_mutex_lock(&e->report_lock);
+	if (mutating(e) && e->opts->policy.rollout.stop_on_error && !converged(t->outcome) &&
+	    t->outcome != PGF_OUTCOME_HELD && e->hold_reason == NULL)
+		e->hold_reason = pgf_asprintf("on_error stop: %s %s", t->name, pgf_outcome_name(t->outcome));
 	e->report->by_outcome[t->outcome]++;
 	e->finished++;
 	if (e->opts->on_target != NULL)
@@ -653,17 +666,39 @@ static int connect_timeout_s(const engine *e)
 	return ms <= 0 ? 0 : (int)((ms + 999) / 1000 < 2 ? 2 : (ms + 999) / 1000); /* libpq's minimum is 2 */
 }
 
+/* A target that is not started: skipped, or held by the rollout (recorded
+ * in the ledger as skipped too, with the reason). Takes reason. */
+static void not_started(engine *e, pgf_target_report *t, pgf_outcome o, char *reason)
+{
+	t->skip_reason = reason;
+	all_scopes(t, o, NULL);
+	if (mutating(e)) {
+		pgf_event ev = { .kind = PGF_EVENT_TARGET_FINISH, .target = t->name, .outcome = "skipped",
+			         .reason = t->skip_reason };
+		emit(e, &ev, NULL, NULL);
+	}
+	finish_target(e, t);
+}
+
 static void *worker(void *arg)
 {
 	engine *e = arg;
 	for (;;) {
 		pthread_mutex_lock(&e->report_lock);
-		size_t i = e->next < e->nqueue ? e->next++ : e->nqueue;
+		size_t i = e->next < e->limit ? e->next++ : e->limit;
+		char *hold = e->hold_reason ? pgf_strdup(e->hold_reason) : NULL;
 		pthread_mutex_unlock(&e->report_lock);
-		if (i >= e->nqueue)
+		if (i >= e->limit) {
+			free(hold);
 			return NULL;
+		}
 		const pgf_tenant *tn = e->queue[i];
 		pgf_target_report *t = e->slots[i];
+		if (hold != NULL) {
+			not_started(e, t, PGF_OUTCOME_HELD, pgf_asprintf("held: %s", hold));
+			free(hold);
+			continue;
+		}
 		pgf_pg *conn = NULL;
 		pgf_error *err = NULL;
 		double t0 = pgf_now();
@@ -772,22 +807,89 @@ static int queue_tenants(engine *e, pgf_error **err)
 			continue;
 		if (tn->deleted && !named)
 			continue;
+		if (o->shard.count > 0 && tn->id == NULL) {
+			pgf_error_set(err, PGF_ERR_CONFIG, "--shard: tenant %s has no id: the tenants query returns no fifth column",
+			              tn->slug);
+			pgf_error_hint(err, "--shard partitions by the tenant id; add it as tenants_query's fifth column");
+			return -1;
+		}
+		if (!pgf_shard_contains(&o->shard, tn->id ? tn->id : ""))
+			continue;
 		pgf_target_report *t = new_target(e, tn->slug, false, tn->conninfo);
+		t->canary = mutating(e) && pgf_rollout_is_canary(&o->policy.rollout, tn->slug, tn->column);
 		if (tn->deleted || strcmp(tn->type, "POSTGRESQL") != 0) {
-			t->skip_reason = tn->deleted ? pgf_strdup("deleted") : pgf_asprintf("database_type %s", tn->type);
-			all_scopes(t, PGF_OUTCOME_SKIPPED, NULL);
-			if (mutating(e)) {
-				pgf_event ev = { .kind = PGF_EVENT_TARGET_FINISH, .target = t->name, .outcome = "skipped",
-					         .reason = t->skip_reason };
-				emit(e, &ev, NULL, NULL);
-			}
-			finish_target(e, t);
+			not_started(e, t, PGF_OUTCOME_SKIPPED,
+			            tn->deleted ? pgf_strdup("deleted") : pgf_asprintf("database_type %s", tn->type));
 			continue;
 		}
 		e->queue[e->nqueue] = tn;
 		e->slots[e->nqueue++] = t;
 	}
+	/* canaries first, each group in the registry's order */
+	const pgf_tenant **q = pgf_calloc(cap ? cap : 1, sizeof(*q));
+	pgf_target_report **s = pgf_calloc(cap ? cap : 1, sizeof(*s));
+	size_t n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < e->nqueue; i++)
+			if (e->slots[i]->canary == (pass == 0)) {
+				q[n] = e->queue[i];
+				s[n++] = e->slots[i];
+				e->ncanary += pass == 0;
+			}
+	free(e->queue);
+	free(e->slots);
+	e->queue = q;
+	e->slots = s;
 	return 0;
+}
+
+/* Workers take queue[next..upto), --jobs at a time. */
+static void run_pool(engine *e, size_t upto)
+{
+	e->limit = upto;
+	if (e->next >= upto)
+		return;
+	int jobs = e->opts->jobs > 0 ? e->opts->jobs : 1;
+	if ((size_t)jobs > upto - e->next)
+		jobs = (int)(upto - e->next);
+	if (e->hold_reason != NULL)
+		jobs = 0; /* every target left is held: no connection needed */
+	pthread_t *threads = pgf_calloc((size_t)(jobs ? jobs : 1), sizeof(pthread_t));
+	int nthreads = 0;
+	for (; nthreads < jobs; nthreads++)
+		if (pthread_create(&threads[nthreads], NULL, worker, e) != 0)
+			break;
+	if (nthreads == 0)
+		worker(e); /* no thread could start, or none is needed: run here */
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+}
+
+/* The rollout's gate after master and the canaries: the rest start only if
+ * they all converged. */
+static void gate_after_canaries(engine *e, bool ran_master)
+{
+	if (!mutating(e) || !pgf_rollout_has_canaries(&e->opts->policy.rollout) || e->hold_reason != NULL)
+		return;
+	const pgf_target_report *first = NULL;
+	size_t bad = 0;
+	if (ran_master && !converged(e->report->targets[0].outcome)) {
+		first = &e->report->targets[0];
+		bad++;
+	}
+	for (size_t i = 0; i < e->ncanary; i++)
+		if (!converged(e->slots[i]->outcome)) {
+			first = first ? first : e->slots[i];
+			bad++;
+		}
+	if (first == NULL)
+		return;
+	char more[64] = "";
+	if (bad > 1)
+		snprintf(more, sizeof(more), " (and %zu more not converged)", bad - 1);
+	e->hold_reason = pgf_asprintf("%s%s %s%s", first->master ? "" : "canary ", first->name,
+	                              pgf_outcome_name(first->outcome), more);
 }
 
 int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const pgf_scope *const *scopes,
@@ -831,26 +933,17 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 		run_target(&e, new_target(&e, "master", true, master_conninfo), master, true);
 	}
 	if (want_tenants) {
-		if (pgf_registry_load(&e.tenants, master, cfg->tenants_query, err) != 0)
+		const char *column = mutating(&e) && opts->policy.rollout.column[0] ? opts->policy.rollout.column : NULL;
+		if (pgf_registry_load_column(&e.tenants, master, cfg->tenants_query, column, err) != 0)
 			goto done;
 		size_t have = out->count;
 		out->targets = pgf_realloc(out->targets, (have + e.tenants.count + 1) * sizeof(pgf_target_report));
 		memset(out->targets + have, 0, (e.tenants.count + 1) * sizeof(pgf_target_report));
 		if (queue_tenants(&e, err) != 0)
 			goto done;
-		int jobs = opts->jobs > 0 ? opts->jobs : 1;
-		if ((size_t)jobs > e.nqueue)
-			jobs = (int)(e.nqueue ? e.nqueue : 1);
-		pthread_t *threads = pgf_calloc((size_t)jobs, sizeof(pthread_t));
-		int nthreads = 0;
-		for (; nthreads < jobs; nthreads++)
-			if (pthread_create(&threads[nthreads], NULL, worker, &e) != 0)
-				break;
-		if (nthreads == 0)
-			worker(&e); /* no thread could start: run here */
-		for (int i = 0; i < nthreads; i++)
-			pthread_join(threads[i], NULL);
-		free(threads);
+		run_pool(&e, e.ncanary);
+		gate_after_canaries(&e, want_master);
+		run_pool(&e, e.nqueue);
 	}
 	if (opts->mode == PGF_MODE_DRIFT)
 		drift_compare(&e);
@@ -873,6 +966,7 @@ done:
 	pgf_pg_close(master);
 	free(e.queue);
 	free(e.slots);
+	free(e.hold_reason);
 	pgf_registry_free(&e.tenants);
 	free_sets(&e);
 	pgf_drift_store_free(e.schemas);

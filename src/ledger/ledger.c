@@ -580,9 +580,10 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 			json_object_set_new(b, "error", json_string(ev->error->message));
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	case PGF_EVENT_RUN_FINISH: {
-		static const char *const names[] = { "up_to_date", "changed", "skipped", "busy", "refused", "failed" };
+		/* engine.h's pgf_outcome order */
+		static const char *const names[] = { "up_to_date", "changed", "skipped", "busy", "refused", "failed", "held" };
 		b = json_pack("{s:s, s:s}", "kind", "run_finished", "outcome", ev->outcome ? ev->outcome : "");
-		for (size_t i = 0; ev->counts != NULL && i < 6; i++)
+		for (size_t i = 0; ev->counts != NULL && i < sizeof(names) / sizeof(names[0]); i++)
 			json_object_set_new(b, names[i], json_integer((json_int_t)ev->counts[i]));
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	}

@@ -284,6 +284,11 @@ size_t pgf_pg_result_rows(const pgf_pg_result *r)
 	return (size_t)PQntuples(r->res);
 }
 
+size_t pgf_pg_result_cols(const pgf_pg_result *r)
+{
+	return (size_t)PQnfields(r->res);
+}
+
 const char *pgf_pg_result_value(const pgf_pg_result *r, size_t row, size_t col)
 {
 	if (PQgetisnull(r->res, (int)row, (int)col))

@@ -175,10 +175,93 @@ static int parse_lint(pgf_policy *p, json_t *lint, const char *path, pgf_error *
 	return 0;
 }
 
+bool pgf_rollout_has_canaries(const pgf_rollout *r)
+{
+	return r->nslugs > 0 || r->column[0] != '\0';
+}
+
+bool pgf_rollout_is_canary(const pgf_rollout *r, const char *slug, const char *column_value)
+{
+	if (r->column[0] != '\0')
+		return column_value != NULL && strcmp(column_value, r->value) == 0;
+	for (size_t i = 0; i < r->nslugs; i++)
+		if (strcmp(r->slugs[i], slug) == 0)
+			return true;
+	return false;
+}
+
+/* A plain lower-case SQL name: safe to put between double quotes. */
+static bool plain_name(const char *s)
+{
+	if (s == NULL || !((*s >= 'a' && *s <= 'z') || *s == '_') || strlen(s) > 63)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static int parse_canary(pgf_rollout *ro, json_t *c, const char *path, pgf_error **err)
+{
+	static const char *const ckeys[] = { "slugs", "column", "value", NULL };
+	if (!json_is_object(c))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: rollout.canary: expected an object", path);
+	if (pgf_json_check_keys(c, ckeys, path, "rollout.canary", err) != 0)
+		return -1;
+	json_t *slugs = json_object_get(c, "slugs"), *col = json_object_get(c, "column"), *val = json_object_get(c, "value");
+	if ((slugs != NULL) == (col != NULL || val != NULL))
+		return pgf_error_set(err, PGF_ERR_CONFIG,
+		                     "%s: rollout.canary: expected either \"slugs\" or \"column\" and \"value\"", path);
+	if (slugs != NULL) {
+		if (!json_is_array(slugs) || json_array_size(slugs) == 0 || json_array_size(slugs) > PGF_ROLLOUT_MAX_SLUGS)
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: rollout.canary.slugs: expected 1 to %d tenant slugs", path,
+			                     PGF_ROLLOUT_MAX_SLUGS);
+		size_t i;
+		json_t *sv;
+		json_array_foreach(slugs, i, sv) {
+			const char *slug = json_string_value(sv);
+			if (slug == NULL || slug[0] == '\0' || strlen(slug) >= sizeof(ro->slugs[0]))
+				return pgf_error_set(err, PGF_ERR_CONFIG,
+				                     "%s: rollout.canary.slugs[%zu]: expected a tenant slug (1 to 63 characters)", path,
+				                     i);
+			snprintf(ro->slugs[ro->nslugs++], sizeof(ro->slugs[0]), "%s", slug);
+		}
+		return 0;
+	}
+	if (!plain_name(json_string_value(col)))
+		return pgf_error_set(err, PGF_ERR_CONFIG,
+		                     "%s: rollout.canary.column: expected a column name (lower-case letters, digits, '_')",
+		                     path);
+	if (!json_is_string(val) || json_string_length(val) >= sizeof(ro->value))
+		return pgf_error_set(err, PGF_ERR_CONFIG,
+		                     "%s: rollout.canary.value: expected a string (the column's value as text)", path);
+	snprintf(ro->column, sizeof(ro->column), "%s", json_string_value(col));
+	snprintf(ro->value, sizeof(ro->value), "%s", json_string_value(val));
+	return 0;
+}
+
+static int parse_rollout(pgf_rollout *ro, json_t *v, const char *path, pgf_error **err)
+{
+	static const char *const rkeys[] = { "canary", "on_error", NULL };
+	if (!json_is_object(v))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: rollout: expected an object", path);
+	if (pgf_json_check_keys(v, rkeys, path, "rollout", err) != 0)
+		return -1;
+	json_t *c = json_object_get(v, "canary");
+	if (c != NULL && parse_canary(ro, c, path, err) != 0)
+		return -1;
+	json_t *oe = json_object_get(v, "on_error");
+	const char *o = json_string_value(oe);
+	if (oe != NULL && (o == NULL || (strcmp(o, "stop") != 0 && strcmp(o, "continue") != 0)))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: rollout.on_error: expected \"stop\" or \"continue\"", path);
+	ro->stop_on_error = o != NULL && strcmp(o, "stop") == 0;
+	return 0;
+}
+
 static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 {
 	static const char *const top[] = { "require_signed_commit", "min_approvals", "allow_out_of_order", "scopes",
-		                           "timeouts", "lint", "approval_baseline", "on_drift", NULL };
+		                           "timeouts", "lint", "approval_baseline", "on_drift", "rollout", NULL };
 	static const char *const skeys[] = { "min_approvals", "approval_baseline", NULL };
 	static const char *const tkeys[] = { "lock_timeout", "statement_timeout", "advisory_lock_wait",
 		                             "connect_timeout", NULL };
@@ -243,6 +326,8 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: on_drift: expected \"warn\" or \"refuse\"", path);
 		p->refuse_on_drift = strcmp(d, "refuse") == 0;
 	}
+	if ((v = json_object_get(root, "rollout")) != NULL && parse_rollout(&p->rollout, v, path, err) != 0)
+		return -1;
 	json_t *t = json_object_get(root, "timeouts");
 	if (t != NULL) {
 		if (!json_is_object(t))

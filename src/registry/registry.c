@@ -1,5 +1,7 @@
 #include "pgfleet/registry.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,10 +9,35 @@
 
 int pgf_registry_load(pgf_tenant_list *out, pgf_pg *master, const char *query, pgf_error **err)
 {
+	return pgf_registry_load_column(out, master, query, NULL, err);
+}
+
+/* The query to run: the default or custom one, with column appended last. */
+static char *tenants_sql(const char *query, const char *column)
+{
+	if (column == NULL)
+		return pgf_strdup(query ? query : PGF_DEFAULT_TENANTS_QUERY);
+	if (query == NULL)
+		return pgf_asprintf("SELECT " PGF_DEFAULT_TENANTS_COLUMNS ", \"%s\"::text FROM tenants ORDER BY slug", column);
+	return pgf_asprintf("SELECT q.*, q.\"%s\"::text FROM (%s) AS q", column, query);
+}
+
+int pgf_registry_load_column(pgf_tenant_list *out, pgf_pg *master, const char *query, const char *column,
+                             pgf_error **err)
+{
 	memset(out, 0, sizeof(*out));
 	pgf_pg_result *r = NULL;
 	pgf_error *e = NULL;
-	if (pgf_pg_query(master, &r, query ? query : PGF_DEFAULT_TENANTS_QUERY, 0, NULL, &e) != 0) {
+	char *sql = tenants_sql(query, column);
+	int qrc = pgf_pg_query(master, &r, sql, 0, NULL, &e);
+	free(sql);
+	if (qrc != 0 && column != NULL && pgf_pg_error_is(e, "42703")) {
+		pgf_error_set(err, PGF_ERR_CONFIG, "column \"%s\": no such column in the tenants %s (master %s)", column,
+		              query ? "query (pgfleet.json tenants_query)" : "table", pgf_pg_target(master));
+		pgf_error_free(e);
+		return -1;
+	}
+	if (qrc != 0) {
 		pgf_error_set(err, PGF_ERR_CONFIG, "master %s: reading tenants: %s", pgf_pg_target(master), e->message);
 		if (query == NULL)
 			pgf_error_hint(err, "the master scope creates the tenants table; or set tenants_query in pgfleet.json");
@@ -18,6 +45,8 @@ int pgf_registry_load(pgf_tenant_list *out, pgf_pg *master, const char *query, p
 		return -1;
 	}
 	size_t n = pgf_pg_result_rows(r);
+	size_t ncols = pgf_pg_result_cols(r);
+	size_t nbase = column ? ncols - 1 : ncols; /* the query's own columns */
 	out->items = pgf_calloc(n ? n : 1, sizeof(pgf_tenant));
 	for (size_t i = 0; i < n; i++) {
 		const char *slug = pgf_pg_result_value(r, i, 0);
@@ -35,6 +64,10 @@ int pgf_registry_load(pgf_tenant_list *out, pgf_pg *master, const char *query, p
 		t->conninfo = pgf_strdup(url ? url : "");
 		t->type = pgf_strdup(type ? type : "");
 		t->deleted = deleted != NULL && (strcmp(deleted, "t") == 0 || strcmp(deleted, "true") == 0);
+		const char *id = nbase >= 5 ? pgf_pg_result_value(r, i, 4) : NULL;
+		const char *cv = column ? pgf_pg_result_value(r, i, ncols - 1) : NULL;
+		t->id = id ? pgf_strdup(id) : NULL;
+		t->column = cv ? pgf_strdup(cv) : NULL;
 	}
 	pgf_pg_result_free(r);
 	return 0;
@@ -57,6 +90,8 @@ void pgf_registry_free(pgf_tenant_list *list)
 			memset(list->items[i].conninfo, 0, strlen(list->items[i].conninfo));
 		free(list->items[i].conninfo);
 		free(list->items[i].type);
+		free(list->items[i].id);
+		free(list->items[i].column);
 	}
 	free(list->items);
 	memset(list, 0, sizeof(*list));
