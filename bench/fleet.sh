@@ -25,7 +25,7 @@ root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
     cat <<EOF
 usage: $prog [--tenants N] [--runs R] [--jobs "1 8 16"] [--keep] [--only TOOLS]
-                      [--no-ledger]
+                      [--no-ledger] [--ledger-share]
 
 Times, on one throwaway PostgreSQL cluster with N tenant databases, (a) first
 apply of 10 drizzle-kit migrations, (b) a no-op rerun, (c) one new migration,
@@ -39,6 +39,10 @@ median wall time, ratios and peak RSS.
   --only TOOLS  pgfleet, node, floor or a comma list of them (default all)
   --no-ledger   run pgfleet with --no-ledger (default: a throwaway Ed25519
                 key, so every apply writes its signed ledger entries)
+  --ledger-share
+                also run pgfleet-nl@J (the same with --no-ledger) next to
+                pgfleet@J, and report the ledger's share of each phase:
+                (pgfleet - pgfleet-nl) / pgfleet
   --keep        keep the work directory (repository, logs, server log)
   -h, --help    this help
 
@@ -57,7 +61,7 @@ EOF
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$root/bench/lib.sh"
 
-tenants=1000 runs=1 jobs_list="1 8 16" keep=0 only="pgfleet,node,floor" ledger=1
+tenants=1000 runs=1 jobs_list="1 8 16" keep=0 only="pgfleet,node,floor" ledger=1 share=0
 while [ $# -gt 0 ]; do
     case $1 in
         --tenants) [ $# -ge 2 ] || die "--tenants needs a value"; tenants=$2; shift 2 ;;
@@ -70,6 +74,7 @@ while [ $# -gt 0 ]; do
         --only=*) only=${1#*=}; shift ;;
         --keep) keep=1; shift ;;
         --no-ledger) ledger=0; shift ;;
+        --ledger-share) share=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -103,6 +108,7 @@ bench_work fleet
 if [ "$want_pgfleet" = 1 ]; then
     bench_pgfleet_copy
     # reconcile signs ledger entries with --key (or is told --no-ledger).
+    nl_args=(--no-ledger "${reconcile_args[@]}")
     if [ "$ledger" = 0 ]; then
         reconcile_args=(--no-ledger "${reconcile_args[@]}")
         ledger_note="--no-ledger"
@@ -129,15 +135,16 @@ run_tool() {
     printf ' reset %ss' "$(secs "$t0" "$(now)")" >&2
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$jobs" reset "$run" "$(secs "$t0" "$(now)")" 0 >>"$results"
     case $tool in
-        pgfleet)
+        pgfleet | pgfleet-nl)
             local pg=("$PGFLEET" --repo "$repo" --master "$master_conninfo")
             local rec=(reconcile --jobs "$jobs" --quiet "${reconcile_args[@]}")
-            timed pgfleet "$jobs" a "$run" "${pg[@]}" --commit "$commit1" "${rec[@]}"
-            check pgfleet "$label (a)" "$fp10" 10
-            timed pgfleet "$jobs" b "$run" "${pg[@]}" --commit "$commit1" "${rec[@]}"
-            check pgfleet "$label (b)" "$fp10" 10
-            timed pgfleet "$jobs" c "$run" "${pg[@]}" --commit "$commit2" "${rec[@]}"
-            check pgfleet "$label (c)" "$fp11" 11
+            [ "$tool" = pgfleet-nl ] && rec=(reconcile --jobs "$jobs" --quiet "${nl_args[@]}")
+            timed "$tool" "$jobs" a "$run" "${pg[@]}" --commit "$commit1" "${rec[@]}"
+            check "$tool" "$label (a)" "$fp10" 10
+            timed "$tool" "$jobs" b "$run" "${pg[@]}" --commit "$commit1" "${rec[@]}"
+            check "$tool" "$label (b)" "$fp10" 10
+            timed "$tool" "$jobs" c "$run" "${pg[@]}" --commit "$commit2" "${rec[@]}"
+            check "$tool" "$label (c)" "$fp11" 11
             ;;
         node)
             local nd=(env MASTER_DATABASE_URL="$master_url" node "$nodedir/migrate.mjs")
@@ -166,6 +173,7 @@ combos=()
 for j in $jobs_list; do
     [ "$want_floor" = 1 ] && combos+=("floor $j")
     [ "$want_pgfleet" = 1 ] && combos+=("pgfleet $j")
+    [ "$want_pgfleet" = 1 ] && [ "$share" = 1 ] && [ "$ledger" = 1 ] && combos+=("pgfleet-nl $j")
 done
 [ "$want_node" = 1 ] && combos+=("node 1")
 
@@ -195,7 +203,7 @@ note ""
 
 # --- report ---------------------------------------------------------------------
 awk -F'\t' -v jl="$jobs_list" -v runs="$runs" \
-    -v wp="$want_pgfleet" -v wn="$want_node" -v wf="$want_floor" '
+    -v wp="$want_pgfleet" -v wn="$want_node" -v wf="$want_floor" -v ws="$((share * ledger))" '
 function median(key,   n, i, j, t, v) {
     n = cnt[key]; if (!n) return -1
     for (i = 1; i <= n; i++) v[i] = val[key, i]
@@ -215,6 +223,7 @@ END {
     for (i = 1; i <= nj; i++) {
         if (wf) row[++nr] = "floor@" J[i]
         if (wp) row[++nr] = "pgfleet@" J[i]
+        if (wp && ws) row[++nr] = "pgfleet-nl@" J[i]
     }
     if (wn) row[++nr] = "node@1"
     printf "%-22s %15s %15s %15s %12s\n", "tool@jobs", "(a) first apply", "(b) no-op rerun", "(c) one new", "peak RSS"
@@ -232,6 +241,15 @@ END {
             p1 = "pgfleet@" J[i]; f1 = "floor@" J[i]
             printf "%-22s %s %s %s\n", p1 " / " f1, ratio(m[p1, 1], m[f1, 1]), ratio(m[p1, 2], m[f1, 2]), ratio(m[p1, 3], m[f1, 3])
             for (p = 1; p <= 3; p++) if (m[p1, p] > 1.25 * m[f1, p]) miss = miss sprintf(" %s(%s)=%.2fx", p1, substr("abc", p, 1), m[p1, p] / m[f1, p])
+        }
+    }
+    if (wp && ws) {
+        for (i = 1; i <= nj; i++) {
+            p1 = "pgfleet@" J[i]; n1 = "pgfleet-nl@" J[i]
+            printf "%-22s", "ledger share @" J[i]
+            for (p = 1; p <= 3; p++)
+                printf " %14.0f%%", (m[p1, p] > 0 && m[n1, p] >= 0) ? 100 * (m[p1, p] - m[n1, p]) / m[p1, p] : -1
+            printf "\n"
         }
     }
     if (wp && wn) {
