@@ -63,9 +63,27 @@ static const char schema_sql[] =
 	"INSERT INTO pgfleet.meta AS m (key, value) VALUES ('schema_version', '2') ON CONFLICT (key) DO UPDATE\n"
 	"  SET value = EXCLUDED.value WHERE m.value::int < 2;\n";
 
-int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err)
+/* The schema version and a scope's rows (meta always has a row); %s: the
+ * scope, quoted, or $1. */
+#define STATE_SQL                                                                                              \
+	"SELECT m.value, a.version, a.name, a.sha256, a.status, a.statements_done, a.applied_at::text, "          \
+	"a.ledger_entry FROM pgfleet.meta m LEFT JOIN pgfleet.applied_migrations a ON a.scope = %s "               \
+	"WHERE m.key = 'schema_version'"
+
+static int state_from_rows(pgf_pg_result *r, pgf_applied_list *out, pgf_error **err);
+
+static bool no_schema(const pgf_error *e)
+{
+	return pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME);
+}
+
+int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error **err)
 {
 	pgf_error *e = NULL;
+	const char *scope = pf != NULL ? pf->scope : NULL;
+	if (pf != NULL) {
+		memset(pf, 0, sizeof(*pf));
+	}
 	if (wait_ms <= 0) {
 		pgf_pg_result *r = NULL;
 		if (pgf_pg_query(c, &r, "SELECT pg_try_advisory_lock(" LOCK_KEYS ")", 0, NULL, err) != 0)
@@ -75,20 +93,67 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err)
 		pgf_pg_result_free(r);
 		return busy;
 	}
-	/* An advisory lock wait is a lock wait: lock_timeout bounds it. */
-	char *sql = pgf_asprintf("SET lock_timeout = '%lldms'; SELECT pg_advisory_lock(" LOCK_KEYS
-	                         "); SET lock_timeout = 0",
-	                         (long long)wait_ms);
-	int rc = pgf_pg_exec(c, sql, &e);
-	free(sql);
-	if (rc == 0)
-		return 0;
-	if (pgf_pg_error_is(e, PGF_SQLSTATE_LOCK_NOT_AVAILABLE)) {
+	/* An advisory lock wait is a lock wait: lock_timeout bounds it. With a
+	 * scope, its state comes in the same round trip. The statements run as
+	 * one implicit transaction: when the state query fails (no schema
+	 * pgfleet yet), the lock stays held (session advisory locks ignore
+	 * rollbacks) and lock_timeout goes back to what it was. */
+	char *quoted = scope != NULL ? pgf_pg_quote_literal(c, scope, strlen(scope)) : NULL;
+	pgf_buf q = PGF_BUF_INIT;
+	pgf_buf_printf(&q, "SET lock_timeout = '%lldms'; SELECT pg_advisory_lock(" LOCK_KEYS "); SET lock_timeout = 0",
+	               (long long)wait_ms);
+	if (quoted != NULL)
+		pgf_buf_printf(&q, "; " STATE_SQL, quoted);
+	free(quoted);
+	pgf_pg_result *r = NULL;
+	int rc = pgf_pg_query_simple(c, &r, q.ptr, &e);
+	pgf_buf_free(&q);
+	if (rc != 0 && pgf_pg_error_is(e, PGF_SQLSTATE_LOCK_NOT_AVAILABLE)) {
 		pgf_error_free(e);
 		return 1;
 	}
-	pgf_error_append(err, e);
-	return -1;
+	if (rc != 0 && scope != NULL && no_schema(e)) {
+		/* locked; nothing recorded in this database yet */
+		pgf_error_free(e);
+		pf->scope = scope;
+		return 0;
+	}
+	if (rc != 0) {
+		pgf_error_append(err, e);
+		return -1;
+	}
+	if (scope != NULL) {
+		pf->exists = true;
+		if (state_from_rows(r, &pf->state, err) != 0) {
+			pgf_pg_result_free(r);
+			pgf_applied_list_free(&pf->state);
+			memset(pf, 0, sizeof(*pf));
+			return -1;
+		}
+		pf->scope = scope;
+	}
+	pgf_pg_result_free(r);
+	return 0;
+}
+
+int pgf_apply_state(pgf_pg *c, pgf_apply_prefetch *pf, const char *scope, pgf_applied_list *out, bool *exists,
+                    pgf_error **err)
+{
+	if (pf != NULL && pf->scope != NULL && strcmp(pf->scope, scope) == 0) {
+		*out = pf->state;
+		*exists = pf->exists;
+		memset(pf, 0, sizeof(*pf));
+		return 0;
+	}
+	return pgf_apply_read_state(c, scope, out, exists, err);
+}
+
+void pgf_apply_prefetch_free(pgf_apply_prefetch *pf)
+{
+	if (pf != NULL && pf->scope != NULL)
+		pgf_applied_list_free(&pf->state);
+	if (pf != NULL)
+		memset(pf, 0, sizeof(*pf));
 }
 
 int pgf_apply_ensure_schema(pgf_pg *c, pgf_error **err)
@@ -114,14 +179,11 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 	pgf_pg_result *r = NULL;
 	pgf_error *e = NULL;
 	const char *params[] = { scope };
-	/* One round trip: the schema version and the rows (meta always has a row). */
-	int rc = pgf_pg_query(c, &r,
-	                      "SELECT m.value, a.version, a.name, a.sha256, a.status, a.statements_done, "
-	                      "a.applied_at::text, a.ledger_entry FROM pgfleet.meta m LEFT JOIN pgfleet.applied_migrations a "
-	                      "ON a.scope = $1 WHERE m.key = 'schema_version'",
-	                      1, params, &e);
+	char *sql = pgf_asprintf(STATE_SQL, "$1");
+	int rc = pgf_pg_query(c, &r, sql, 1, params, &e);
+	free(sql);
 	if (rc != 0) {
-		if (pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME)) {
+		if (no_schema(e)) {
 			pgf_error_free(e);
 			return 0;
 		}
@@ -129,6 +191,14 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 		return -1;
 	}
 	*exists = true;
+	rc = state_from_rows(r, out, err);
+	pgf_pg_result_free(r);
+	return rc;
+}
+
+static int state_from_rows(pgf_pg_result *r, pgf_applied_list *out, pgf_error **err)
+{
+	memset(out, 0, sizeof(*out));
 	size_t n = pgf_pg_result_rows(r);
 	const char *sv = n > 0 ? pgf_pg_result_value(r, 0, 0) : NULL;
 	out->schema_version = sv ? atoi(sv) : 0;
@@ -136,7 +206,6 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 		pgf_error_set(err, PGF_ERR_DB, "schema pgfleet is at version %s, newer than this pgfleet knows (%d)",
 		              sv ? sv : "(none)", PGF_SCHEMA_VERSION);
 		pgf_error_hint(err, "upgrade pgfleet");
-		pgf_pg_result_free(r);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -149,7 +218,6 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 		const char *entry = pgf_pg_result_value(r, i, 7);
 		out->items[out->count - 1].ledger_entry = entry ? atoll(entry) : -1;
 	}
-	pgf_pg_result_free(r);
 	return 0;
 }
 

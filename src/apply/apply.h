@@ -23,9 +23,23 @@ typedef struct pgf_content {
 	size_t nstmts;
 } pgf_content;
 
+/* A scope's state read with the lock, in the same round trip. */
+typedef struct pgf_apply_prefetch {
+	const char *scope;       /* the scope read (NULL: none) */
+	pgf_applied_list state;
+	bool exists;
+} pgf_apply_prefetch;
+
 /* Takes pgfleet's session advisory lock, waiting up to wait_ms.
- * Returns 0, 1 when another session holds it (busy), -1 on error. */
-int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_error **err);
+ * Returns 0, 1 when another session holds it (busy), -1 on error. With pf
+ * (pf->scope set by the caller), also reads that scope's state, in the same
+ * round trip when wait_ms > 0; on return pf->scope is NULL when it was not. */
+int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error **err);
+/* A scope's state: pf's when it holds that scope's (handed over), else
+ * pgf_apply_read_state. */
+int pgf_apply_state(pgf_pg *c, pgf_apply_prefetch *pf, const char *scope, pgf_applied_list *out, bool *exists,
+                    pgf_error **err);
+void pgf_apply_prefetch_free(pgf_apply_prefetch *pf);
 /* Creates schema pgfleet and its tables if absent, or upgrades them to
  * PGF_SCHEMA_VERSION (idempotent). */
 int pgf_apply_ensure_schema(pgf_pg *c, pgf_error **err);

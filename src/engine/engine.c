@@ -245,13 +245,14 @@ static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *
 	return rc;
 }
 
-static void scope_up(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
+static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char *target, set_cache *sc,
+                     pgf_scope_report *sr)
 {
 	pgf_applied_list state;
 	bool exists = false;
 	const pgf_migration_set *set = sc->set;
 	bool apply = e->opts->mode == PGF_MODE_RECONCILE;
-	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0) {
+	if (pgf_apply_state(conn, pf, set->scope, &state, &exists, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		return;
 	}
@@ -331,13 +332,14 @@ static int version_desc(const void *a, const void *b)
 	return -pgf_version_cmp_str(x->version, y->version);
 }
 
-static void scope_rollback(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
+static void scope_rollback(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char *target, set_cache *sc,
+                           pgf_scope_report *sr)
 {
 	const pgf_migration_set *set = sc->set;
 	const char *to = e->opts->rollback_to;
 	pgf_applied_list state;
 	bool exists = false;
-	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0) {
+	if (pgf_apply_state(conn, pf, set->scope, &state, &exists, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		return;
 	}
@@ -403,7 +405,8 @@ done:
 	pgf_applied_list_free(&state);
 }
 
-static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *sc, pgf_scope_report *sr)
+static void scope_adopt(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char *target, set_cache *sc,
+                        pgf_scope_report *sr)
 {
 	const pgf_migration_set *set = sc->set;
 	if (!set->drizzle) {
@@ -427,7 +430,7 @@ static void scope_adopt(engine *e, pgf_pg *conn, const char *target, set_cache *
 	}
 	pgf_applied_list state;
 	bool exists = false;
-	if (pgf_apply_read_state(conn, set->scope, &state, &exists, &sr->err) != 0 ||
+	if (pgf_apply_state(conn, pf, set->scope, &state, &exists, &sr->err) != 0 ||
 	    emit_state(e, target, set->scope, &state, sr) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		pgf_pg_result_free(r);
@@ -584,8 +587,13 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 {
 	double t0 = pgf_now();
 	pgf_error *err = NULL;
+	pgf_apply_prefetch pf = { 0 };
 	if (mutating(e)) {
-		int busy = pgf_apply_lock(conn, e->opts->policy.advisory_lock_wait_ms, &err);
+		/* the first scope's state comes with the lock: one round trip */
+		for (size_t i = 0; i < e->nsets && pf.scope == NULL; i++)
+			if ((e->sets[i].scope->target == PGF_TARGET_MASTER) == master)
+				pf.scope = e->sets[i].set->scope;
+		int busy = pgf_apply_lock(conn, e->opts->policy.advisory_lock_wait_ms, &pf, &err);
 		if (busy != 0) {
 			if (busy > 0)
 				pgf_error_set(&err, PGF_ERR_DB, "busy: another reconciler holds pgfleet's lock on %s", t->where);
@@ -613,16 +621,17 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 		case PGF_MODE_STATUS:
 		case PGF_MODE_RECONCILE:
 		case PGF_MODE_DRIFT:
-			scope_up(e, conn, t->name, sc, sr);
+			scope_up(e, conn, &pf, t->name, sc, sr);
 			break;
 		case PGF_MODE_ROLLBACK:
-			scope_rollback(e, conn, t->name, sc, sr);
+			scope_rollback(e, conn, &pf, t->name, sc, sr);
 			break;
 		case PGF_MODE_ADOPT:
-			scope_adopt(e, conn, t->name, sc, sr);
+			scope_adopt(e, conn, &pf, t->name, sc, sr);
 			break;
 		}
 	}
+	pgf_apply_prefetch_free(&pf);
 	if (e->opts->mode == PGF_MODE_DRIFT)
 		drift_target(e, t, conn);
 	t->seconds = pgf_now() - t0;
