@@ -66,6 +66,19 @@ step "reconcile again: nothing to do"
 step "status"
 "$pgfleet" --repo "$root" --commit "$head" --master "$master" status
 
+step "drift: every schema is what its version says (no db:push)"
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" drift
+
+step "a column added by hand on globex: drift names it"
+pgc_psql -d demo_globex -q -c "ALTER TABLE wells ADD COLUMN nickname text"
+set +e
+"$pgfleet" --repo "$root" --commit "$head" --master "$master" drift
+rc=$?
+set -e
+echo "drift exit code: $rc (1 = drift)"
+[ "$rc" -eq 1 ] || { echo "demo: expected drift to report the hand-made column" >&2; exit 1; }
+pgc_psql -d demo_globex -q -c "ALTER TABLE wells DROP COLUMN nickname"
+
 step "the audit ledger: verified with only the reconciler's public key"
 printf 'demo-reconciler namespaces="pgfleet-ledger,pgfleet-checkpoint" %s\n' "$(cat "$key.pub")" >"$keydir/allowed_signers"
 "$pgfleet" --master "$master" ledger verify --trust "$keydir/allowed_signers" --with-state
@@ -89,4 +102,4 @@ set -e
 echo "verify exit code: $rc (1 = findings)"
 [ "$rc" -eq 1 ] || { echo "demo: expected verify to report the edit" >&2; exit 1; }
 
-step "done: verified, reconciled, converged, ledger verified; an edit of merged history is caught"
+step "done: verified, reconciled, converged, drift caught, ledger verified; an edit of merged history is caught"
