@@ -21,21 +21,20 @@ void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt
 
 /* ---- statements ---- */
 
-static int parse_statements(pgf_lint_run *run, json_t **tree)
+/* The statements' extents; stmt_node[i] is statement i's parse tree node. */
+static void parse_statements(pgf_lint_run *run, const PgQuery__ParseResult *tree, const PgQuery__Node **stmt_node)
 {
 	const pgf_srcmap *m = &run->map;
-	json_t *stmts = json_object_get(*tree, "stmts");
-	run->stmts = pgf_calloc(json_array_size(stmts) + 1, sizeof(pgf_lint_stmt));
-	size_t i;
-	json_t *s;
-	json_array_foreach(stmts, i, s) {
-		json_int_t loc = json_integer_value(json_object_get(s, "stmt_location"));
-		json_int_t len = json_integer_value(json_object_get(s, "stmt_len"));
+	run->stmts = pgf_calloc(tree->n_stmts + 1, sizeof(pgf_lint_stmt));
+	for (size_t i = 0; i < tree->n_stmts; i++) {
+		int32_t loc = tree->stmts[i]->stmt_location;
+		int32_t len = tree->stmts[i]->stmt_len;
 		size_t from = (size_t)(loc > 0 ? loc : 0);
 		size_t to = len > 0 ? from + (size_t)len : m->len;
 		size_t k = pgf_srcmap_first_token(m, from);
 		if (k >= m->ntokens || m->tokens[k].start >= to)
 			continue;
+		stmt_node[run->nstmts] = tree->stmts[i]->stmt;
 		pgf_lint_stmt *st = &run->stmts[run->nstmts++];
 		st->start = m->tokens[k].start;
 		for (; k < m->ntokens && m->tokens[k].end <= to; k++)
@@ -45,7 +44,6 @@ static int parse_statements(pgf_lint_run *run, json_t **tree)
 			k++;
 		st->semicolon = k < m->ntokens && m->tokens[k].kind == PGF_TOKEN_SEMICOLON ? m->tokens[k].end : st->end;
 	}
-	return 0;
 }
 
 /* ---- comments: waivers and directives ---- */
@@ -279,27 +277,28 @@ int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pg
 		return 0;
 	}
 	int rc = 0;
-	json_t *tree = NULL;
-	PgQueryParseResult r = pg_query_parse(text);
+	PgQuery__ParseResult *tree = NULL;
+	const PgQuery__Node **stmt_node = NULL;
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
 	if (r.error != NULL) {
 		size_t at = r.error->cursorpos > 0 ? pgf_srcmap_char_to_offset(&run.map, (size_t)r.error->cursorpos) : len;
 		syntax_error(out, &run.map, at, r.error->message);
 		goto done;
 	}
-	json_error_t jerr;
-	tree = json_loads(r.parse_tree, 0, &jerr);
+	tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
 	if (tree == NULL) {
-		rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read: %s", jerr.text);
+		rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
 		goto done;
 	}
-	if (pgf_srcmap_scan(&run.map, err) != 0 || parse_statements(&run, &tree) != 0) {
+	if (pgf_srcmap_scan(&run.map, err) != 0) {
 		rc = -1;
 		goto done;
 	}
-	json_t *stmts = json_object_get(tree, "stmts");
-	for (size_t i = 0; i < run.nstmts && i < json_array_size(stmts); i++) {
+	stmt_node = pgf_calloc(tree->n_stmts + 1, sizeof(*stmt_node));
+	parse_statements(&run, tree, stmt_node);
+	for (size_t i = 0; i < run.nstmts; i++) {
 		run.cur = i;
-		pgf_lint_check_stmt(&run, json_object_get(json_array_get(stmts, i), "stmt"));
+		pgf_lint_check_stmt(&run, stmt_node[i]);
 	}
 	waivers w = { NULL, 0, 0 };
 	for (size_t k = 0; k < run.map.ntokens; k++)
@@ -313,8 +312,10 @@ done:
 	free(run.stmts);
 	pgf_name_list_free(&run.tables);
 	pgf_name_list_free(&run.indexes);
-	json_decref(tree);
-	pg_query_free_parse_result(r);
+	free(stmt_node);
+	if (tree != NULL)
+		pg_query__parse_result__free_unpacked(tree, NULL);
+	pg_query_free_protobuf_parse_result(r);
 	pgf_srcmap_free(&run.map);
 	return rc;
 }

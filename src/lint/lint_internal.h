@@ -2,7 +2,7 @@
 #ifndef PGFLEET_LINT_INTERNAL_H
 #define PGFLEET_LINT_INTERNAL_H
 
-#include <jansson.h>
+#include <pg_query/pg_query.pb-c.h>
 
 #include "pgfleet/lint.h"
 #include "rules.h"
@@ -39,8 +39,8 @@ typedef struct pgf_lint_run {
 } pgf_lint_run;
 
 void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt, ...) PGF_PRINTF(4, 5);
-/* Runs the statement rules on one parsed statement node ({"Type": {...}}). */
-void pgf_lint_check_stmt(pgf_lint_run *run, json_t *stmt);
+/* Runs the statement rules on one parsed statement node. */
+void pgf_lint_check_stmt(pgf_lint_run *run, const PgQuery__Node *stmt);
 void pgf_name_list_free(pgf_name_list *l);
 
 #endif
