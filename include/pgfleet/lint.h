@@ -57,6 +57,14 @@ typedef struct pgf_lint_findings {
 
 void pgf_lint_findings_free(pgf_lint_findings *f);
 
+/* What earlier files of a scope established, carried to later ones in
+ * version order (today: NOT VALID constraints and validated
+ * CHECK (col IS NOT NULL) constraints, per table). */
+typedef struct pgf_lint_facts pgf_lint_facts;
+
+pgf_lint_facts *pgf_lint_facts_new(void);
+void pgf_lint_facts_free(pgf_lint_facts *facts);
+
 typedef struct pgf_lint_opts {
 	bool transactional;             /* the file runs in one transaction (no pgfleet:no-transaction) */
 	/* per rule (indexed as pgf_lint_rules): -1 = the rule's default,
@@ -66,6 +74,9 @@ typedef struct pgf_lint_opts {
 	 * do not, waiver_note says why (e.g. "waiver needs 2 approvals") */
 	bool waivers_count;
 	const char *waiver_note;
+	/* facts from the files linted before this one with the same facts, which
+	 * this file's statements update; NULL: this file alone */
+	pgf_lint_facts *facts;
 } pgf_lint_opts;
 
 /* Lints one file's text (len bytes; a NUL inside is a syntax error).

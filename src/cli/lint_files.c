@@ -48,6 +48,20 @@ static bool short_of_approvals(const pgf_findings *shortfalls, const char *path)
 	return false;
 }
 
+/* Lints a file only for what it tells later files; its findings are dropped. */
+static void learn_facts(pgf_repo_ctx *ctx, const char *path, const pgf_migration *m, pgf_lint_facts *facts)
+{
+	pgf_buf text = PGF_BUF_INIT;
+	pgf_error *err = NULL;
+	pgf_lint_opts opts = { .transactional = (m->flags & PGF_DIRECTIVE_NO_TRANSACTION) == 0, .facts = facts };
+	pgf_lint_findings found = { 0 };
+	if (pgf_source_read(ctx->src, path, ctx->load.max_file_bytes, &text, &err) == 0)
+		pgf_lint_text(&found, text.ptr, text.len, &opts, &err);
+	pgf_lint_findings_free(&found);
+	pgf_error_free(err);
+	pgf_buf_free(&text);
+}
+
 static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, const pgf_scope *scope,
                       pgf_lint_filter want, void *payload, pgf_error **err)
 {
@@ -62,11 +76,18 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 	signed char sev[PGF_LINT_MAX_RULES];
 	pgf_policy_lint_severities(&tr->policy, scope->name, sev);
 	pgf_buf text = PGF_BUF_INIT;
+	/* files in version order, each seeing the constraints earlier ones left */
+	pgf_lint_facts *facts = pgf_lint_facts_new();
 	for (size_t i = 0; rc == 0 && i < set->count; i++) {
 		const pgf_migration *m = &set->items[i];
-		if (want != NULL && !want(scope, m, payload))
-			continue;
 		char *path = pgf_asprintf("%s/%s", set->folder, m->file);
+		if (want != NULL && !want(scope, m, payload)) {
+			/* not reported, but read for its facts (a failure here is the
+			 * file's own business when it is linted) */
+			learn_facts(ctx, path, m, facts);
+			free(path);
+			continue;
+		}
 		int needed = pgf_policy_approvals_needed(&tr->policy, scope->name, m->version);
 		char note[96];
 		snprintf(note, sizeof(note), "waiver needs %d approval%s", needed, needed == 1 ? "" : "s");
@@ -75,6 +96,7 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 			.severity = sev,
 			.waivers_count = needed == 0 || (tr->trust != NULL && !short_of_approvals(&shortfalls, path)),
 			.waiver_note = note,
+			.facts = facts,
 		};
 		pgf_lint_findings found = { 0 };
 		rc = pgf_source_read(ctx->src, path, ctx->load.max_file_bytes, &text, err);
@@ -84,6 +106,7 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 		free(path);
 	}
 	pgf_buf_free(&text);
+	pgf_lint_facts_free(facts);
 	pgf_findings_free(&shortfalls);
 	pgf_findings_free(&info);
 	pgf_migration_set_free(set);
@@ -116,6 +139,8 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 	         needed == 1 ? "" : "s");
 	int rc = 0;
 	pgf_buf text = PGF_BUF_INIT;
+	/* the files in the order given, each seeing the constraints earlier ones left */
+	pgf_lint_facts *facts = pgf_lint_facts_new();
 	for (size_t i = 0; i < n; i++) {
 		if (pgf_file_read(&text, paths[i], max_bytes, err) != 0) {
 			rc = -1;
@@ -131,12 +156,14 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 			.severity = sev,
 			.waivers_count = needed == 0,
 			.waiver_note = note,
+			.facts = facts,
 		};
 		pgf_lint_findings found = { 0 };
 		if (pgf_lint_text(&found, text.ptr, text.len, &opts, err) != 0)
 			rc = -1;
 		pgf_lint_report_add(rep, paths[i], scope, &found);
 	}
+	pgf_lint_facts_free(facts);
 	pgf_buf_free(&text);
 	return rc;
 }

@@ -254,6 +254,11 @@ static void add_column(pgf_lint_run *run, const PgQuery__ColumnDef *cd, const Pg
 			deflt = con->raw_expr;
 		else if (con->contype == CONSTR(GENERATED))
 			generated = true;
+		else if (con->contype == CONSTR(FOREIGN))
+			pgf_lint_report(run, R_CONSTRAINT_MISSING_NOT_VALID, loc(run, con->location),
+			                "column %s.%s references %s: the foreign key is validated while both tables are "
+			                "locked",
+			                relname(rel), col, relname(con->pktable));
 		else if (con->contype == CONSTR(UNIQUE) || con->contype == CONSTR(PRIMARY))
 			pgf_lint_report(run, R_DISALLOWED_UNIQUE_CONSTRAINT, loc(run, con->location),
 			                "%s column %s.%s builds its index while the table is locked",
@@ -282,8 +287,23 @@ static void add_column(pgf_lint_run *run, const PgQuery__ColumnDef *cd, const Pg
 		                relname(rel), col);
 }
 
+/* The column of a CHECK (column IS NOT NULL), or NULL. */
+static const char *not_null_check(const PgQuery__Constraint *con)
+{
+	const PgQuery__Node *e = con->raw_expr;
+	if (con->contype != CONSTR(CHECK) || e == NULL || e->node_case != NODE(NULL_TEST) ||
+	    e->null_test->nulltesttype != PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL || e->null_test->arg == NULL ||
+	    e->null_test->arg->node_case != NODE(COLUMN_REF))
+		return NULL;
+	const PgQuery__ColumnRef *cr = e->null_test->arg->column_ref;
+	return last_name(cr->fields, cr->n_fields);
+}
+
 static void add_constraint(pgf_lint_run *run, const PgQuery__Constraint *con, const PgQuery__RangeVar *rel)
 {
+	if (rel != NULL && (con->contype == CONSTR(CHECK) || con->contype == CONSTR(FOREIGN)))
+		pgf_lint_fact_add(run->facts, str(rel->schemaname), str(rel->relname), str(con->conname),
+		                  not_null_check(con), !con->skip_validation);
 	if (con->contype == PG_QUERY__CONSTR_TYPE__CONSTR_TYPE_UNDEFINED || !existing(run, rel))
 		return;
 	const char *name = str(con->conname);
@@ -311,6 +331,20 @@ static void concurrently(pgf_lint_run *run, size_t at, const char *what)
 		pgf_lint_report(run, R_BAN_CONCURRENT_IN_TRANSACTION, at, "%s in a file that runs in a transaction", what);
 }
 
+/* VALIDATE CONSTRAINT: the constraint is now validated; in the transaction
+ * that added it NOT VALID, the ADD's lock is still held. */
+static void validate(pgf_lint_run *run, const PgQuery__RangeVar *rel, const char *conname)
+{
+	pgf_lint_fact *f = pgf_lint_fact_find(run->facts, str(rel->schemaname), str(rel->relname), conname);
+	if (f == NULL || f->validated)
+		return;
+	f->validated = true;
+	if (f->file == run->facts->files && run->opts->transactional && existing(run, rel))
+		pgf_lint_report(run, R_VALIDATE_IN_SAME_TRANSACTION, stmt_start(run),
+		                "constraint %s on %s is validated in the transaction that added it NOT VALID", conname,
+		                relname(rel));
+}
+
 static void alter_table(pgf_lint_run *run, const PgQuery__AlterTableStmt *s)
 {
 	const PgQuery__RangeVar *rel = s->relation;
@@ -332,9 +366,14 @@ static void alter_table(pgf_lint_run *run, const PgQuery__AlterTableStmt *s)
 			if (existing(run, rel))
 				pgf_lint_report(run, R_CHANGING_COLUMN_TYPE, stmt_start(run), "column %s.%s changes type",
 				                relname(rel), col ? col : "?");
-		} else if (cmd->subtype == AT(SetNotNull) && existing(run, rel))
+		} else if (cmd->subtype == AT(SetNotNull) && existing(run, rel) &&
+		           !(rel && pgf_lint_fact_not_null(run->facts, str(rel->schemaname), str(rel->relname), col)))
 			pgf_lint_report(run, R_SETTING_NOT_NULL, stmt_start(run), "column %s.%s is set NOT NULL",
 			                relname(rel), col ? col : "?");
+		else if (cmd->subtype == AT(ValidateConstraint) && rel != NULL)
+			validate(run, rel, col);
+		else if (cmd->subtype == AT(DropConstraint) && rel != NULL)
+			pgf_lint_fact_drop(run->facts, str(rel->schemaname), str(rel->relname), col);
 		else if (cmd->subtype == AT(DropColumn) && existing(run, rel))
 			pgf_lint_report(run, R_BAN_DROP_COLUMN, stmt_start(run), "column %s.%s is dropped", relname(rel),
 			                col ? col : "?");

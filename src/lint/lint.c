@@ -269,11 +269,15 @@ int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pg
 	pgf_lint_run run;
 	memset(&run, 0, sizeof(run));
 	run.opts = opts;
+	pgf_lint_facts own = { 0 };
+	run.facts = opts->facts ? opts->facts : &own;
+	run.facts->files++;
 	pgf_srcmap_init(&run.map, text, len);
 	const char *nul = memchr(text, '\0', len);
 	if (nul != NULL) {
 		syntax_error(out, &run.map, (size_t)(nul - text), "a NUL byte: not a text file");
 		pgf_srcmap_free(&run.map);
+		pgf_lint_facts_clear(&own);
 		return 0;
 	}
 	int rc = 0;
@@ -317,6 +321,7 @@ done:
 		pg_query__parse_result__free_unpacked(tree, NULL);
 	pg_query_free_protobuf_parse_result(r);
 	pgf_srcmap_free(&run.map);
+	pgf_lint_facts_clear(&own);
 	return rc;
 }
 

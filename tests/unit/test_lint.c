@@ -97,6 +97,63 @@ static void test_created_in_file(void **state)
 	           "require-concurrent-index-creation", 1, 1);
 }
 
+static const char *const step[] = {
+	"ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;\n",
+	"ALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\n",
+	"ALTER TABLE t ALTER COLUMN c SET NOT NULL;\n",
+};
+
+static size_t count_rule(const pgf_lint_findings *f, const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->count; i++)
+		n += strcmp(f->items[i].rule->id, rule) == 0;
+	return n;
+}
+
+static void test_facts_across_files(void **state)
+{
+	(void)state;
+	/* the three-step NOT NULL over three files sharing facts: clean */
+	pgf_lint_facts *facts = pgf_lint_facts_new();
+	pgf_lint_opts o = tx;
+	o.facts = facts;
+	for (size_t i = 0; i < 3; i++) {
+		pgf_lint_findings f = lint(step[i], &o);
+		assert_int_equal(f.count, 0);
+		pgf_lint_findings_free(&f);
+	}
+	/* dropping the constraint forgets it */
+	pgf_lint_findings f = lint("ALTER TABLE t DROP CONSTRAINT t_c_nn;\nALTER TABLE t ALTER COLUMN c SET NOT NULL;\n", &o);
+	assert_int_equal(count_rule(&f, "setting-not-null"), 1);
+	pgf_lint_findings_free(&f);
+	pgf_lint_facts_free(facts);
+	/* without the facts, each file alone: step 3 is flagged */
+	expect_one(step[2], &tx, "setting-not-null", 1, 1);
+	/* skipping VALIDATE: flagged */
+	facts = pgf_lint_facts_new();
+	o.facts = facts;
+	f = lint(step[0], &o);
+	pgf_lint_findings_free(&f);
+	expect_one(step[2], &o, "setting-not-null", 1, 1);
+	pgf_lint_facts_free(facts);
+	/* all three in one transactional file: the VALIDATE holds the ADD's lock */
+	char all[256];
+	snprintf(all, sizeof(all), "%s%s%s", step[0], step[1], step[2]);
+	expect_one(all, &tx, "validate-in-same-transaction", 2, 1);
+	/* in a no-transaction file each statement commits: clean */
+	f = lint(all, &(pgf_lint_opts){ .transactional = false });
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	/* a validated CHECK added in one step also proves the column */
+	f = lint("ALTER TABLE t ADD CONSTRAINT k CHECK (c IS NOT NULL);\nALTER TABLE t ALTER COLUMN c SET NOT NULL;\n", &tx);
+	assert_int_equal(count_rule(&f, "constraint-missing-not-valid"), 1);
+	assert_int_equal(count_rule(&f, "setting-not-null"), 0);
+	pgf_lint_findings_free(&f);
+	/* ADD COLUMN ... REFERENCES validates the new key at once */
+	expect_one("ALTER TABLE t ADD COLUMN u_id bigint REFERENCES u (id);\n", &tx, "constraint-missing-not-valid", 1, 38);
+}
+
 static void test_severity_and_waivers(void **state)
 {
 	(void)state;
@@ -201,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error_position),
 		cmocka_unit_test(test_statement_positions),
 		cmocka_unit_test(test_created_in_file),
+		cmocka_unit_test(test_facts_across_files),
 		cmocka_unit_test(test_severity_and_waivers),
 		cmocka_unit_test(test_transactional),
 		cmocka_unit_test(test_policy_lint),
