@@ -28,7 +28,7 @@ static const char *str(const char *s)
  * JSON left 0 out, and the rules kept that). */
 static size_t loc(pgf_lint_run *run, int32_t location)
 {
-	return location > 0 ? (size_t)location : run->stmts[run->cur].start;
+	return location > 0 ? run->base + (size_t)location : run->stmts[run->cur].start;
 }
 
 static size_t stmt_start(pgf_lint_run *run)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lint_internal.h"
 #include "pgfleet/common.h"
@@ -21,21 +22,22 @@ void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt
 
 /* ---- statements ---- */
 
-/* The statements' extents; stmt_node[i] is statement i's parse tree node. */
-static void parse_statements(pgf_lint_run *run, const PgQuery__ParseResult *tree, const PgQuery__Node **stmt_node)
+/* The statements' extents, from the parser's split. */
+static void find_statements(pgf_lint_run *run, const PgQuerySplitResult *split)
 {
 	const pgf_srcmap *m = &run->map;
-	run->stmts = pgf_calloc(tree->n_stmts + 1, sizeof(pgf_lint_stmt));
-	for (size_t i = 0; i < tree->n_stmts; i++) {
-		int32_t loc = tree->stmts[i]->stmt_location;
-		int32_t len = tree->stmts[i]->stmt_len;
+	run->stmts = pgf_calloc((size_t)split->n_stmts + 1, sizeof(pgf_lint_stmt));
+	for (int i = 0; i < split->n_stmts; i++) {
+		int loc = split->stmts[i]->stmt_location;
+		int len = split->stmts[i]->stmt_len;
 		size_t from = (size_t)(loc > 0 ? loc : 0);
 		size_t to = len > 0 ? from + (size_t)len : m->len;
 		size_t k = pgf_srcmap_first_token(m, from);
 		if (k >= m->ntokens || m->tokens[k].start >= to)
 			continue;
-		stmt_node[run->nstmts] = tree->stmts[i]->stmt;
 		pgf_lint_stmt *st = &run->stmts[run->nstmts++];
+		st->from = from;
+		st->to = to;
 		st->start = m->tokens[k].start;
 		for (; k < m->ntokens && m->tokens[k].end <= to; k++)
 			if (!pgf_token_is_comment(&m->tokens[k]))
@@ -44,6 +46,62 @@ static void parse_statements(pgf_lint_run *run, const PgQuery__ParseResult *tree
 			k++;
 		st->semicolon = k < m->ntokens && m->tokens[k].kind == PGF_TOKEN_SEMICOLON ? m->tokens[k].end : st->end;
 	}
+}
+
+/* Whether the k-th token (of a statement's first ones) is the word w. */
+static bool word_at(const pgf_srcmap *m, size_t k, const char *w)
+{
+	size_t n = strlen(w);
+	return k < m->ntokens && m->tokens[k].end - m->tokens[k].start == n &&
+	       strncasecmp(m->text + m->tokens[k].start, w, n) == 0;
+}
+
+/* Whether any rule looks at a statement: those that start with a word no
+ * rule reads (INSERT seed data, grants, comments, function and view
+ * definitions) are not turned into a tree at all, the costly part of
+ * reading the parser's answer. (SELECT ... INTO is a SelectStmt in the raw
+ * tree: no rule reads it.) */
+static bool wanted(const pgf_lint_run *run, const pgf_lint_stmt *st)
+{
+	static const char *const skip[] = { "insert", "select", "comment", "grant", "revoke", "set", "reset",
+		                            "show", "notify", "analyze", "copy", "do", "values", NULL };
+	const pgf_srcmap *m = &run->map;
+	size_t k = pgf_srcmap_first_token(m, st->start);
+	for (const char *const *w = skip; *w; w++)
+		if (word_at(m, k, *w))
+			return false;
+	if (word_at(m, k, "create")) {
+		size_t j = k + 1;
+		if (word_at(m, j, "or") && word_at(m, j + 1, "replace"))
+			j += 2;
+		return !(word_at(m, j, "function") || word_at(m, j, "procedure") || word_at(m, j, "trigger") ||
+		         word_at(m, j, "view"));
+	}
+	return true;
+}
+
+/* Parses one statement on its own and runs the rules on its tree. */
+static int check_statement(pgf_lint_run *run, pgf_error **err)
+{
+	const pgf_lint_stmt *st = &run->stmts[run->cur];
+	char *sql = pgf_strndup(run->map.text + st->from, st->to - st->from);
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	int rc = 0;
+	if (r.error == NULL) {
+		PgQuery__ParseResult *tree =
+		        pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		if (tree == NULL)
+			rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
+		else {
+			run->base = st->from;
+			if (tree->n_stmts > 0)
+				pgf_lint_check_stmt(run, tree->stmts[0]->stmt);
+			pg_query__parse_result__free_unpacked(tree, NULL);
+		}
+	}
+	pg_query_free_protobuf_parse_result(r);
+	free(sql);
+	return rc;
 }
 
 /* ---- comments: waivers and directives ---- */
@@ -281,28 +339,26 @@ int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pg
 		return 0;
 	}
 	int rc = 0;
-	PgQuery__ParseResult *tree = NULL;
-	const PgQuery__Node **stmt_node = NULL;
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
-	if (r.error != NULL) {
-		size_t at = r.error->cursorpos > 0 ? pgf_srcmap_char_to_offset(&run.map, (size_t)r.error->cursorpos) : len;
-		syntax_error(out, &run.map, at, r.error->message);
-		goto done;
-	}
-	tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-	if (tree == NULL) {
-		rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
+	/* the whole file through the parser, for its errors and statements;
+	 * then each statement a rule reads, as a tree */
+	PgQuerySplitResult split = pg_query_split_with_parser(text);
+	if (split.error != NULL) {
+		size_t at = split.error->cursorpos > 0 ? pgf_srcmap_char_to_offset(&run.map, (size_t)split.error->cursorpos)
+		                                       : len;
+		syntax_error(out, &run.map, at, split.error->message);
 		goto done;
 	}
 	if (pgf_srcmap_scan(&run.map, err) != 0) {
 		rc = -1;
 		goto done;
 	}
-	stmt_node = pgf_calloc(tree->n_stmts + 1, sizeof(*stmt_node));
-	parse_statements(&run, tree, stmt_node);
+	find_statements(&run, &split);
 	for (size_t i = 0; i < run.nstmts; i++) {
 		run.cur = i;
-		pgf_lint_check_stmt(&run, stmt_node[i]);
+		if (wanted(&run, &run.stmts[i]) && check_statement(&run, err) != 0) {
+			rc = -1;
+			goto done;
+		}
 	}
 	waivers w = { NULL, 0, 0 };
 	for (size_t k = 0; k < run.map.ntokens; k++)
@@ -316,10 +372,7 @@ done:
 	free(run.stmts);
 	pgf_name_list_free(&run.tables);
 	pgf_name_list_free(&run.indexes);
-	free(stmt_node);
-	if (tree != NULL)
-		pg_query__parse_result__free_unpacked(tree, NULL);
-	pg_query_free_protobuf_parse_result(r);
+	pg_query_free_split_result(split);
 	pgf_srcmap_free(&run.map);
 	pgf_lint_facts_clear(&own);
 	return rc;

@@ -12,6 +12,7 @@ typedef struct pgf_lint_stmt {
 	size_t start;      /* first token's byte offset */
 	size_t end;        /* end of its last token */
 	size_t semicolon;  /* end of its terminating ';', or end */
+	size_t from, to;   /* the parser's extent: leading comments and blanks too */
 } pgf_lint_stmt;
 
 typedef struct pgf_raw_finding {
@@ -48,6 +49,7 @@ typedef struct pgf_lint_run {
 	pgf_lint_stmt *stmts;
 	size_t nstmts;
 	size_t cur;        /* the statement being checked */
+	size_t base;       /* the byte offset its parse tree's locations count from */
 	pgf_name_list tables;   /* created by this file so far */
 	pgf_name_list indexes;
 	pgf_lint_facts *facts;  /* opts->facts, or this file's own */

@@ -92,6 +92,16 @@ static void test_created_in_file(void **state)
 	/* IF NOT EXISTS may have kept an existing table */
 	expect_one("CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n", &tx,
 	           "setting-not-null", 2, 1);
+	/* CREATE TABLE AS and CREATE MATERIALIZED VIEW create tables; seed
+	 * INSERTs, grants and views around them change nothing */
+	f = lint("CREATE TABLE s.copy AS SELECT id FROM t;\nINSERT INTO s.copy VALUES (1), (2);\n"
+	         "CREATE OR REPLACE VIEW v AS SELECT * FROM t;\nGRANT SELECT ON s.copy TO r;\n"
+	         "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x;\n"
+	         "CREATE INDEX i1 ON s.copy (id);\nCREATE INDEX i2 ON mv (x);\n",
+	         &tx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	expect_one("INSERT INTO t VALUES (1);\nselect 1;\n  delete from t;\n", &tx, "update-delete-without-where", 3, 3);
 	/* created after the statement does not count */
 	expect_one("CREATE INDEX i ON t (id);\nCREATE TABLE t (id bigint);\n", &tx,
 	           "require-concurrent-index-creation", 1, 1);
