@@ -85,6 +85,17 @@ typedef struct pgf_lint_opts {
 int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pgf_lint_opts *opts,
                   pgf_error **err);
 
+/* pgf_lint_text in two steps, for linting files on several threads: the
+ * parse (thread-safe; text must stay valid and NUL-terminated at len until
+ * the parse is freed), then the rules, in the files' order (they share
+ * opts->facts). pgf_lint_check does not free the parse. (libpg_query frees
+ * a thread's parser memory when the thread exits.) */
+typedef struct pgf_lint_parsed pgf_lint_parsed;
+
+pgf_lint_parsed *pgf_lint_parse(const char *text, size_t len);
+int pgf_lint_check(pgf_lint_parsed *p, pgf_lint_findings *out, const pgf_lint_opts *opts, pgf_error **err);
+void pgf_lint_parsed_free(pgf_lint_parsed *p);
+
 /* Whether any finding fails the gate (unwaived, error severity). */
 bool pgf_lint_findings_fail(const pgf_lint_findings *f);
 

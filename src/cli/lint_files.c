@@ -1,9 +1,12 @@
 /* Linting a commit's migration files (lint and check share it): per scope,
  * each up file with its directives, the policy's severities, and waivers
  * that count only when the file meets the approval policy. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lint_files.h"
@@ -123,8 +126,47 @@ int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_roo
 	return rc;
 }
 
+/* Files parsed on worker threads (the costly part), checked in order. */
+typedef struct parse_pool {
+	pgf_buf *texts;            /* NULL ptr: not read */
+	pgf_lint_parsed **parsed;
+	size_t n;
+	atomic_size_t next;
+} parse_pool;
+
+static void *parse_worker(void *arg)
+{
+	parse_pool *pool = arg;
+	for (size_t i; (i = atomic_fetch_add(&pool->next, 1)) < pool->n;)
+		if (pool->texts[i].ptr != NULL)
+			pool->parsed[i] = pgf_lint_parse(pool->texts[i].ptr, pool->texts[i].len);
+	return NULL;
+}
+
+
+static void parse_all(parse_pool *pool, int jobs)
+{
+	size_t nthreads = jobs > 1 ? (size_t)jobs - 1 : 0;
+	if (nthreads > pool->n / 4)
+		nthreads = pool->n / 4; /* a few files: not worth a thread */
+	pthread_t *threads = pgf_calloc(nthreads + 1, sizeof(pthread_t));
+	size_t started = 0;
+	while (started < nthreads && pthread_create(&threads[started], NULL, parse_worker, pool) == 0)
+		started++;
+	parse_worker(pool); /* this thread too */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	free(threads);
+}
+
+int pgf_lint_jobs_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const char *scope, const pgf_trust_root *tr,
-                   size_t max_bytes, pgf_error **err)
+                   size_t max_bytes, int jobs, pgf_error **err)
 {
 	signed char sev[PGF_LINT_MAX_RULES];
 	pgf_policy_lint_severities(&tr->policy, scope, sev);
@@ -138,32 +180,41 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 	snprintf(note, sizeof(note), "waiver needs %d approval%s (a file from disk has none)", needed,
 	         needed == 1 ? "" : "s");
 	int rc = 0;
-	pgf_buf text = PGF_BUF_INIT;
+	parse_pool pool = { pgf_calloc(n + 1, sizeof(pgf_buf)), pgf_calloc(n + 1, sizeof(pgf_lint_parsed *)), n, 0 };
+	unsigned *flags = pgf_calloc(n + 1, sizeof(unsigned));
+	for (size_t i = 0; i < n; i++) {
+		pgf_buf text = PGF_BUF_INIT;
+		if (pgf_file_read(&text, paths[i], max_bytes, err) != 0 ||
+		    pgf_directives_parse(&flags[i], text.ptr, text.len, paths[i], err) != 0) {
+			rc = -1;
+			pgf_buf_free(&text);
+			continue;
+		}
+		pool.texts[i] = text;
+	}
+	parse_all(&pool, jobs);
 	/* the files in the order given, each seeing the constraints earlier ones left */
 	pgf_lint_facts *facts = pgf_lint_facts_new();
 	for (size_t i = 0; i < n; i++) {
-		if (pgf_file_read(&text, paths[i], max_bytes, err) != 0) {
-			rc = -1;
+		if (pool.parsed[i] == NULL)
 			continue;
-		}
-		unsigned flags = 0;
-		if (pgf_directives_parse(&flags, text.ptr, text.len, paths[i], err) != 0) {
-			rc = -1;
-			continue;
-		}
 		pgf_lint_opts opts = {
-			.transactional = (flags & PGF_DIRECTIVE_NO_TRANSACTION) == 0,
+			.transactional = (flags[i] & PGF_DIRECTIVE_NO_TRANSACTION) == 0,
 			.severity = sev,
 			.waivers_count = needed == 0,
 			.waiver_note = note,
 			.facts = facts,
 		};
 		pgf_lint_findings found = { 0 };
-		if (pgf_lint_text(&found, text.ptr, text.len, &opts, err) != 0)
+		if (pgf_lint_check(pool.parsed[i], &found, &opts, err) != 0)
 			rc = -1;
 		pgf_lint_report_add(rep, paths[i], scope, &found);
+		pgf_lint_parsed_free(pool.parsed[i]);
+		pgf_buf_free(&pool.texts[i]);
 	}
 	pgf_lint_facts_free(facts);
-	pgf_buf_free(&text);
+	free(pool.texts);
+	free(pool.parsed);
+	free(flags);
 	return rc;
 }

@@ -80,24 +80,16 @@ static bool wanted(const pgf_lint_run *run, const pgf_lint_stmt *st)
 	return true;
 }
 
-/* Parses one statement on its own and runs the rules on its tree. */
-static int check_statement(pgf_lint_run *run, pgf_error **err)
+/* Parses one statement on its own, into its tree. */
+static int parse_statement(pgf_lint_stmt *st, const char *text, pgf_error **err)
 {
-	const pgf_lint_stmt *st = &run->stmts[run->cur];
-	char *sql = pgf_strndup(run->map.text + st->from, st->to - st->from);
+	char *sql = pgf_strndup(text + st->from, st->to - st->from);
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
 	int rc = 0;
 	if (r.error == NULL) {
-		PgQuery__ParseResult *tree =
-		        pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-		if (tree == NULL)
+		st->tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		if (st->tree == NULL)
 			rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
-		else {
-			run->base = st->from;
-			if (tree->n_stmts > 0)
-				pgf_lint_check_stmt(run, tree->stmts[0]->stmt);
-			pg_query__parse_result__free_unpacked(tree, NULL);
-		}
 	}
 	pg_query_free_protobuf_parse_result(r);
 	free(sql);
@@ -322,7 +314,64 @@ static void syntax_error(pgf_lint_findings *out, const pgf_srcmap *m, size_t off
 	add(out, m, &rules[R_SYNTAX_ERROR], offset, PGF_LINT_ERROR, pgf_strdup(message));
 }
 
-int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pgf_lint_opts *opts, pgf_error **err)
+struct pgf_lint_parsed {
+	pgf_srcmap map;
+	pgf_lint_stmt *stmts;
+	size_t nstmts;
+	char *syntax;          /* the parser's error, or NULL */
+	size_t syntax_at;
+	pgf_error *err;        /* an internal failure */
+};
+
+pgf_lint_parsed *pgf_lint_parse(const char *text, size_t len)
+{
+	pgf_lint_parsed *p = pgf_calloc(1, sizeof(*p));
+	pgf_lint_run run;
+	memset(&run, 0, sizeof(run));
+	pgf_srcmap_init(&run.map, text, len);
+	const char *nul = memchr(text, '\0', len);
+	if (nul != NULL) {
+		p->syntax = pgf_strdup("a NUL byte: not a text file");
+		p->syntax_at = (size_t)(nul - text);
+		p->map = run.map;
+		return p;
+	}
+	/* the whole file through the parser, for its errors and statements;
+	 * then each statement a rule reads, as a tree */
+	PgQuerySplitResult split = pg_query_split_with_parser(text);
+	if (split.error != NULL) {
+		p->syntax = pgf_strdup(split.error->message);
+		p->syntax_at = split.error->cursorpos > 0
+		                       ? pgf_srcmap_char_to_offset(&run.map, (size_t)split.error->cursorpos)
+		                       : len;
+	} else if (pgf_srcmap_scan(&run.map, &p->err) == 0) {
+		find_statements(&run, &split);
+		for (size_t i = 0; i < run.nstmts && p->err == NULL; i++)
+			if (wanted(&run, &run.stmts[i]))
+				parse_statement(&run.stmts[i], text, &p->err);
+	}
+	pg_query_free_split_result(split);
+	p->map = run.map;
+	p->stmts = run.stmts;
+	p->nstmts = run.nstmts;
+	return p;
+}
+
+void pgf_lint_parsed_free(pgf_lint_parsed *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nstmts; i++)
+		if (p->stmts[i].tree != NULL)
+			pg_query__parse_result__free_unpacked(p->stmts[i].tree, NULL);
+	free(p->stmts);
+	free(p->syntax);
+	pgf_error_free(p->err);
+	pgf_srcmap_free(&p->map);
+	free(p);
+}
+
+int pgf_lint_check(pgf_lint_parsed *p, pgf_lint_findings *out, const pgf_lint_opts *opts, pgf_error **err)
 {
 	pgf_lint_run run;
 	memset(&run, 0, sizeof(run));
@@ -330,51 +379,42 @@ int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pg
 	pgf_lint_facts own = { 0 };
 	run.facts = opts->facts ? opts->facts : &own;
 	run.facts->files++;
-	pgf_srcmap_init(&run.map, text, len);
-	const char *nul = memchr(text, '\0', len);
-	if (nul != NULL) {
-		syntax_error(out, &run.map, (size_t)(nul - text), "a NUL byte: not a text file");
-		pgf_srcmap_free(&run.map);
-		pgf_lint_facts_clear(&own);
-		return 0;
-	}
+	run.map = p->map;
+	run.stmts = p->stmts;
+	run.nstmts = p->nstmts;
 	int rc = 0;
-	/* the whole file through the parser, for its errors and statements;
-	 * then each statement a rule reads, as a tree */
-	PgQuerySplitResult split = pg_query_split_with_parser(text);
-	if (split.error != NULL) {
-		size_t at = split.error->cursorpos > 0 ? pgf_srcmap_char_to_offset(&run.map, (size_t)split.error->cursorpos)
-		                                       : len;
-		syntax_error(out, &run.map, at, split.error->message);
-		goto done;
-	}
-	if (pgf_srcmap_scan(&run.map, err) != 0) {
+	if (p->err != NULL) {
+		pgf_error_set(err, PGF_ERR_INTERNAL, "%s", p->err->message);
 		rc = -1;
-		goto done;
-	}
-	find_statements(&run, &split);
-	for (size_t i = 0; i < run.nstmts; i++) {
-		run.cur = i;
-		if (wanted(&run, &run.stmts[i]) && check_statement(&run, err) != 0) {
-			rc = -1;
-			goto done;
+	} else if (p->syntax != NULL)
+		syntax_error(out, &run.map, p->syntax_at, p->syntax);
+	else {
+		for (size_t i = 0; i < run.nstmts; i++) {
+			run.cur = i;
+			run.base = run.stmts[i].from;
+			if (run.stmts[i].tree != NULL && run.stmts[i].tree->n_stmts > 0)
+				pgf_lint_check_stmt(&run, run.stmts[i].tree->stmts[0]->stmt);
 		}
+		waivers w = { NULL, 0, 0 };
+		for (size_t k = 0; k < run.map.ntokens; k++)
+			if (pgf_token_is_comment(&run.map.tokens[k]))
+				read_comment(&run, &w, k);
+		finish(out, &run, &w);
 	}
-	waivers w = { NULL, 0, 0 };
-	for (size_t k = 0; k < run.map.ntokens; k++)
-		if (pgf_token_is_comment(&run.map.tokens[k]))
-			read_comment(&run, &w, k);
-	finish(out, &run, &w);
-done:
 	for (size_t i = 0; i < run.nraw; i++)
 		free(run.raw[i].message);
 	free(run.raw);
-	free(run.stmts);
 	pgf_name_list_free(&run.tables);
 	pgf_name_list_free(&run.indexes);
-	pg_query_free_split_result(split);
-	pgf_srcmap_free(&run.map);
 	pgf_lint_facts_clear(&own);
+	return rc;
+}
+
+int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pgf_lint_opts *opts, pgf_error **err)
+{
+	pgf_lint_parsed *p = pgf_lint_parse(text, len);
+	int rc = pgf_lint_check(p, out, opts, err);
+	pgf_lint_parsed_free(p);
 	return rc;
 }
 

@@ -13,6 +13,7 @@ typedef struct pgf_lint_stmt {
 	size_t end;        /* end of its last token */
 	size_t semicolon;  /* end of its terminating ';', or end */
 	size_t from, to;   /* the parser's extent: leading comments and blanks too */
+	PgQuery__ParseResult *tree; /* of text[from, to), when a rule reads the statement */
 } pgf_lint_stmt;
 
 typedef struct pgf_raw_finding {

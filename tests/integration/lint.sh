@@ -31,6 +31,15 @@ assert_eq "$(printf '%s\n' "$OUT" | grep -c '^  why: ')" "$(printf '%s\n' "$OUT"
 assert_eq "$(printf '%s\n' "$OUT" | grep -c '^  instead: ')" "$(printf '%s\n' "$OUT" | grep -c '^  why: ')" "instead lines"
 t_done
 
+t_begin "--jobs: files parsed on several threads, findings in the same order"
+one=$("$PGFLEET" --quiet lint --jobs 1 --json corpus/*.sql corpus/*.sql corpus/*.sql) || [ $? -eq 1 ]
+four=$("$PGFLEET" --quiet lint --jobs 4 --json corpus/*.sql corpus/*.sql corpus/*.sql) || [ $? -eq 1 ]
+assert_eq "$(printf '%s' "$four" | jq -c .)" "$(printf '%s' "$one" | jq -c .)" "--jobs 4 vs --jobs 1"
+assert_eq "$(printf '%s' "$one" | jq '.files')" "$(( 3 * $(ls corpus/*.sql | wc -l) ))" "files"
+run "$PGFLEET" lint --jobs 0 corpus/ban-cluster.ok.sql
+assert_rc 2
+t_done
+
 t_begin "corpus: each rule has a file it trips and a file it does not"
 run "$PGFLEET" lint --rules --json
 assert_rc 0
