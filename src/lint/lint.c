@@ -3,6 +3,7 @@
  * scanner's comment tokens, and apply severities and waivers. */
 #include <pg_query.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,14 +81,56 @@ static bool wanted(const pgf_lint_run *run, const pgf_lint_stmt *st)
 	return true;
 }
 
-/* Parses one statement on its own, into its tree. */
-static int parse_statement(pgf_lint_stmt *st, const char *text, pgf_error **err)
+/* ---- trees: unpacked into an arena, freed at once with the file ---- */
+
+typedef struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	max_align_t data[];
+} arena_chunk;
+
+static void *arena_alloc(void *data, size_t size)
+{
+	arena_chunk **head = data;
+	size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	arena_chunk *c = *head;
+	if (c == NULL || c->size - c->used < size) {
+		size_t cap = size > 32768 ? size : 32768;
+		c = pgf_malloc(sizeof(arena_chunk) + cap);
+		c->next = *head;
+		c->used = 0;
+		c->size = cap;
+		*head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += size;
+	return p;
+}
+
+static void arena_free(void *data, void *p)
+{
+	(void)data;
+	(void)p; /* all at once, in arena_release */
+}
+
+static void arena_release(arena_chunk *c)
+{
+	while (c != NULL) {
+		arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+}
+
+/* Parses one statement on its own, into its tree (in *arena). */
+static int parse_statement(pgf_lint_stmt *st, const char *text, arena_chunk **arena, pgf_error **err)
 {
 	char *sql = pgf_strndup(text + st->from, st->to - st->from);
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
 	int rc = 0;
 	if (r.error == NULL) {
-		st->tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		ProtobufCAllocator a = { arena_alloc, arena_free, arena };
+		st->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
 		if (st->tree == NULL)
 			rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
 	}
@@ -318,6 +361,7 @@ struct pgf_lint_parsed {
 	pgf_srcmap map;
 	pgf_lint_stmt *stmts;
 	size_t nstmts;
+	arena_chunk *arena;    /* the statements' trees */
 	char *syntax;          /* the parser's error, or NULL */
 	size_t syntax_at;
 	pgf_error *err;        /* an internal failure */
@@ -348,7 +392,7 @@ pgf_lint_parsed *pgf_lint_parse(const char *text, size_t len)
 		find_statements(&run, &split);
 		for (size_t i = 0; i < run.nstmts && p->err == NULL; i++)
 			if (wanted(&run, &run.stmts[i]))
-				parse_statement(&run.stmts[i], text, &p->err);
+				parse_statement(&run.stmts[i], text, &p->arena, &p->err);
 	}
 	pg_query_free_split_result(split);
 	p->map = run.map;
@@ -361,9 +405,7 @@ void pgf_lint_parsed_free(pgf_lint_parsed *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->nstmts; i++)
-		if (p->stmts[i].tree != NULL)
-			pg_query__parse_result__free_unpacked(p->stmts[i].tree, NULL);
+	arena_release(p->arena);
 	free(p->stmts);
 	free(p->syntax);
 	pgf_error_free(p->err);
