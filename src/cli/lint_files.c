@@ -2,6 +2,7 @@
  * each up file with its directives, the policy's severities, and waivers
  * that count only when the file meets the approval policy. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,36 +128,53 @@ int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_roo
 }
 
 /* Files parsed on worker threads (the costly part), checked in order. */
+/* Files parsed on worker threads (the costly part) while this thread
+ * checks them in order as they are ready, and frees them. */
 typedef struct parse_pool {
 	pgf_buf *texts;            /* NULL ptr: not read */
 	pgf_lint_parsed **parsed;
+	atomic_bool *ready;
 	size_t n;
 	atomic_size_t next;
 } parse_pool;
 
+/* Parses the next file nobody has taken; false when none is left. */
+static bool parse_next(parse_pool *pool)
+{
+	size_t i = atomic_fetch_add(&pool->next, 1);
+	if (i >= pool->n)
+		return false;
+	if (pool->texts[i].ptr != NULL)
+		pool->parsed[i] = pgf_lint_parse(pool->texts[i].ptr, pool->texts[i].len);
+	atomic_store(&pool->ready[i], true);
+	return true;
+}
+
 static void *parse_worker(void *arg)
 {
-	parse_pool *pool = arg;
-	for (size_t i; (i = atomic_fetch_add(&pool->next, 1)) < pool->n;)
-		if (pool->texts[i].ptr != NULL)
-			pool->parsed[i] = pgf_lint_parse(pool->texts[i].ptr, pool->texts[i].len);
+	while (parse_next(arg)) {
+	}
 	return NULL;
 }
 
+/* Waits for file i, parsing others meanwhile. */
+static void wait_parsed(parse_pool *pool, size_t i)
+{
+	while (!atomic_load(&pool->ready[i]))
+		if (!parse_next(pool))
+			sched_yield();
+}
 
-static void parse_all(parse_pool *pool, int jobs)
+static size_t start_workers(parse_pool *pool, int jobs, pthread_t **threads)
 {
 	size_t nthreads = jobs > 1 ? (size_t)jobs - 1 : 0;
 	if (nthreads > pool->n / 4)
 		nthreads = pool->n / 4; /* a few files: not worth a thread */
-	pthread_t *threads = pgf_calloc(nthreads + 1, sizeof(pthread_t));
+	*threads = pgf_calloc(nthreads + 1, sizeof(pthread_t));
 	size_t started = 0;
-	while (started < nthreads && pthread_create(&threads[started], NULL, parse_worker, pool) == 0)
+	while (started < nthreads && pthread_create(&(*threads)[started], NULL, parse_worker, pool) == 0)
 		started++;
-	parse_worker(pool); /* this thread too */
-	for (size_t t = 0; t < started; t++)
-		pthread_join(threads[t], NULL);
-	free(threads);
+	return started;
 }
 
 int pgf_lint_jobs_default(void)
@@ -180,7 +198,8 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 	snprintf(note, sizeof(note), "waiver needs %d approval%s (a file from disk has none)", needed,
 	         needed == 1 ? "" : "s");
 	int rc = 0;
-	parse_pool pool = { pgf_calloc(n + 1, sizeof(pgf_buf)), pgf_calloc(n + 1, sizeof(pgf_lint_parsed *)), n, 0 };
+	parse_pool pool = { pgf_calloc(n + 1, sizeof(pgf_buf)), pgf_calloc(n + 1, sizeof(pgf_lint_parsed *)),
+		            pgf_calloc(n + 1, sizeof(atomic_bool)), n, 0 };
 	unsigned *flags = pgf_calloc(n + 1, sizeof(unsigned));
 	for (size_t i = 0; i < n; i++) {
 		pgf_buf text = PGF_BUF_INIT;
@@ -192,10 +211,12 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 		}
 		pool.texts[i] = text;
 	}
-	parse_all(&pool, jobs);
+	pthread_t *threads;
+	size_t nthreads = start_workers(&pool, jobs, &threads);
 	/* the files in the order given, each seeing the constraints earlier ones left */
 	pgf_lint_facts *facts = pgf_lint_facts_new();
 	for (size_t i = 0; i < n; i++) {
+		wait_parsed(&pool, i);
 		if (pool.parsed[i] == NULL)
 			continue;
 		pgf_lint_opts opts = {
@@ -212,9 +233,13 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 		pgf_lint_parsed_free(pool.parsed[i]);
 		pgf_buf_free(&pool.texts[i]);
 	}
+	for (size_t t = 0; t < nthreads; t++)
+		pthread_join(threads[t], NULL);
+	free(threads);
 	pgf_lint_facts_free(facts);
 	free(pool.texts);
 	free(pool.parsed);
+	free(pool.ready);
 	free(flags);
 	return rc;
 }

@@ -95,7 +95,10 @@ static void *arena_alloc(void *data, size_t size)
 	size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
 	arena_chunk *c = *head;
 	if (c == NULL || c->size - c->used < size) {
-		size_t cap = size > 32768 ? size : 32768;
+		/* 4 KiB, doubling to 64 KiB: most files' trees are small */
+		size_t cap = c == NULL ? 4096 : c->size < 65536 ? 2 * c->size : 65536;
+		if (cap < size)
+			cap = size;
 		c = pgf_malloc(sizeof(arena_chunk) + cap);
 		c->next = *head;
 		c->used = 0;
