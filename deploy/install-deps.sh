@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   meson ninja-build gcc pkg-config git openssh-client
   postgresql postgresql-client libpq-dev
-  libgit2-dev libssl-dev libjansson-dev libcmocka-dev libpg-query-dev
+  libgit2-dev libssl-dev libjansson-dev libcmocka-dev libpg-query-dev libprotobuf-c-dev
   python3 python3-yaml ca-certificates jq
 )
 

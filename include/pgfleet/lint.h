@@ -57,6 +57,14 @@ typedef struct pgf_lint_findings {
 
 void pgf_lint_findings_free(pgf_lint_findings *f);
 
+/* What earlier files of a scope established, carried to later ones in
+ * version order (today: NOT VALID constraints and validated
+ * CHECK (col IS NOT NULL) constraints, per table). */
+typedef struct pgf_lint_facts pgf_lint_facts;
+
+pgf_lint_facts *pgf_lint_facts_new(void);
+void pgf_lint_facts_free(pgf_lint_facts *facts);
+
 typedef struct pgf_lint_opts {
 	bool transactional;             /* the file runs in one transaction (no pgfleet:no-transaction) */
 	/* per rule (indexed as pgf_lint_rules): -1 = the rule's default,
@@ -66,6 +74,9 @@ typedef struct pgf_lint_opts {
 	 * do not, waiver_note says why (e.g. "waiver needs 2 approvals") */
 	bool waivers_count;
 	const char *waiver_note;
+	/* facts from the files linted before this one with the same facts, which
+	 * this file's statements update; NULL: this file alone */
+	pgf_lint_facts *facts;
 } pgf_lint_opts;
 
 /* Lints one file's text (len bytes; a NUL inside is a syntax error).
@@ -73,6 +84,17 @@ typedef struct pgf_lint_opts {
  * errors: -1 only for an internal failure. */
 int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pgf_lint_opts *opts,
                   pgf_error **err);
+
+/* pgf_lint_text in two steps, for linting files on several threads: the
+ * parse (thread-safe; text must stay valid and NUL-terminated at len until
+ * the parse is freed), then the rules, in the files' order (they share
+ * opts->facts). pgf_lint_check does not free the parse. (libpg_query frees
+ * a thread's parser memory when the thread exits.) */
+typedef struct pgf_lint_parsed pgf_lint_parsed;
+
+pgf_lint_parsed *pgf_lint_parse(const char *text, size_t len);
+int pgf_lint_check(pgf_lint_parsed *p, pgf_lint_findings *out, const pgf_lint_opts *opts, pgf_error **err);
+void pgf_lint_parsed_free(pgf_lint_parsed *p);
 
 /* Whether any finding fails the gate (unwaived, error severity). */
 bool pgf_lint_findings_fail(const pgf_lint_findings *f);

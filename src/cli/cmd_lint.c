@@ -139,7 +139,8 @@ int pgf_cmd_lint(pgf_cli *cli)
 			pgf_cli_begin(cli, what);
 			free(what);
 			pgf_lint_paths(&rep, cli->files, cli->nfiles, cli->nscopes ? cli->scopes[0] : NULL, &tr,
-			               cli->max_file_bytes ? cli->max_file_bytes : PGF_DEFAULT_MAX_FILE_BYTES, &err);
+			               cli->max_file_bytes ? cli->max_file_bytes : PGF_DEFAULT_MAX_FILE_BYTES,
+			               cli->jobs ? cli->jobs : pgf_lint_jobs_default(), &err);
 		}
 	} else if (pgf_repo_ctx_open(&ctx, cli, false, &err) == 0) {
 		char *what = pgf_asprintf("%s, repo %s", pgf_source_label(ctx.src), cli->repo);

@@ -1,9 +1,13 @@
 /* Linting a commit's migration files (lint and check share it): per scope,
  * each up file with its directives, the policy's severities, and waivers
  * that count only when the file meets the approval policy. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lint_files.h"
@@ -48,6 +52,20 @@ static bool short_of_approvals(const pgf_findings *shortfalls, const char *path)
 	return false;
 }
 
+/* Lints a file only for what it tells later files; its findings are dropped. */
+static void learn_facts(pgf_repo_ctx *ctx, const char *path, const pgf_migration *m, pgf_lint_facts *facts)
+{
+	pgf_buf text = PGF_BUF_INIT;
+	pgf_error *err = NULL;
+	pgf_lint_opts opts = { .transactional = (m->flags & PGF_DIRECTIVE_NO_TRANSACTION) == 0, .facts = facts };
+	pgf_lint_findings found = { 0 };
+	if (pgf_source_read(ctx->src, path, ctx->load.max_file_bytes, &text, &err) == 0)
+		pgf_lint_text(&found, text.ptr, text.len, &opts, &err);
+	pgf_lint_findings_free(&found);
+	pgf_error_free(err);
+	pgf_buf_free(&text);
+}
+
 static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, const pgf_scope *scope,
                       pgf_lint_filter want, void *payload, pgf_error **err)
 {
@@ -62,11 +80,18 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 	signed char sev[PGF_LINT_MAX_RULES];
 	pgf_policy_lint_severities(&tr->policy, scope->name, sev);
 	pgf_buf text = PGF_BUF_INIT;
+	/* files in version order, each seeing the constraints earlier ones left */
+	pgf_lint_facts *facts = pgf_lint_facts_new();
 	for (size_t i = 0; rc == 0 && i < set->count; i++) {
 		const pgf_migration *m = &set->items[i];
-		if (want != NULL && !want(scope, m, payload))
-			continue;
 		char *path = pgf_asprintf("%s/%s", set->folder, m->file);
+		if (want != NULL && !want(scope, m, payload)) {
+			/* not reported, but read for its facts (a failure here is the
+			 * file's own business when it is linted) */
+			learn_facts(ctx, path, m, facts);
+			free(path);
+			continue;
+		}
 		int needed = pgf_policy_approvals_needed(&tr->policy, scope->name, m->version);
 		char note[96];
 		snprintf(note, sizeof(note), "waiver needs %d approval%s", needed, needed == 1 ? "" : "s");
@@ -75,6 +100,7 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 			.severity = sev,
 			.waivers_count = needed == 0 || (tr->trust != NULL && !short_of_approvals(&shortfalls, path)),
 			.waiver_note = note,
+			.facts = facts,
 		};
 		pgf_lint_findings found = { 0 };
 		rc = pgf_source_read(ctx->src, path, ctx->load.max_file_bytes, &text, err);
@@ -84,6 +110,7 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 		free(path);
 	}
 	pgf_buf_free(&text);
+	pgf_lint_facts_free(facts);
 	pgf_findings_free(&shortfalls);
 	pgf_findings_free(&info);
 	pgf_migration_set_free(set);
@@ -100,8 +127,64 @@ int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_roo
 	return rc;
 }
 
+/* Files parsed on worker threads (the costly part), checked in order. */
+/* Files parsed on worker threads (the costly part) while this thread
+ * checks them in order as they are ready, and frees them. */
+typedef struct parse_pool {
+	pgf_buf *texts;            /* NULL ptr: not read */
+	pgf_lint_parsed **parsed;
+	atomic_bool *ready;
+	size_t n;
+	atomic_size_t next;
+} parse_pool;
+
+/* Parses the next file nobody has taken; false when none is left. */
+static bool parse_next(parse_pool *pool)
+{
+	size_t i = atomic_fetch_add(&pool->next, 1);
+	if (i >= pool->n)
+		return false;
+	if (pool->texts[i].ptr != NULL)
+		pool->parsed[i] = pgf_lint_parse(pool->texts[i].ptr, pool->texts[i].len);
+	atomic_store(&pool->ready[i], true);
+	return true;
+}
+
+static void *parse_worker(void *arg)
+{
+	while (parse_next(arg)) {
+	}
+	return NULL;
+}
+
+/* Waits for file i, parsing others meanwhile. */
+static void wait_parsed(parse_pool *pool, size_t i)
+{
+	while (!atomic_load(&pool->ready[i]))
+		if (!parse_next(pool))
+			sched_yield();
+}
+
+static size_t start_workers(parse_pool *pool, int jobs, pthread_t **threads)
+{
+	size_t nthreads = jobs > 1 ? (size_t)jobs - 1 : 0;
+	if (nthreads > pool->n / 4)
+		nthreads = pool->n / 4; /* a few files: not worth a thread */
+	*threads = pgf_calloc(nthreads + 1, sizeof(pthread_t));
+	size_t started = 0;
+	while (started < nthreads && pthread_create(&(*threads)[started], NULL, parse_worker, pool) == 0)
+		started++;
+	return started;
+}
+
+int pgf_lint_jobs_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const char *scope, const pgf_trust_root *tr,
-                   size_t max_bytes, pgf_error **err)
+                   size_t max_bytes, int jobs, pgf_error **err)
 {
 	signed char sev[PGF_LINT_MAX_RULES];
 	pgf_policy_lint_severities(&tr->policy, scope, sev);
@@ -115,28 +198,48 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 	snprintf(note, sizeof(note), "waiver needs %d approval%s (a file from disk has none)", needed,
 	         needed == 1 ? "" : "s");
 	int rc = 0;
-	pgf_buf text = PGF_BUF_INIT;
+	parse_pool pool = { pgf_calloc(n + 1, sizeof(pgf_buf)), pgf_calloc(n + 1, sizeof(pgf_lint_parsed *)),
+		            pgf_calloc(n + 1, sizeof(atomic_bool)), n, 0 };
+	unsigned *flags = pgf_calloc(n + 1, sizeof(unsigned));
 	for (size_t i = 0; i < n; i++) {
-		if (pgf_file_read(&text, paths[i], max_bytes, err) != 0) {
+		pgf_buf text = PGF_BUF_INIT;
+		if (pgf_file_read(&text, paths[i], max_bytes, err) != 0 ||
+		    pgf_directives_parse(&flags[i], text.ptr, text.len, paths[i], err) != 0) {
 			rc = -1;
+			pgf_buf_free(&text);
 			continue;
 		}
-		unsigned flags = 0;
-		if (pgf_directives_parse(&flags, text.ptr, text.len, paths[i], err) != 0) {
-			rc = -1;
+		pool.texts[i] = text;
+	}
+	pthread_t *threads;
+	size_t nthreads = start_workers(&pool, jobs, &threads);
+	/* the files in the order given, each seeing the constraints earlier ones left */
+	pgf_lint_facts *facts = pgf_lint_facts_new();
+	for (size_t i = 0; i < n; i++) {
+		wait_parsed(&pool, i);
+		if (pool.parsed[i] == NULL)
 			continue;
-		}
 		pgf_lint_opts opts = {
-			.transactional = (flags & PGF_DIRECTIVE_NO_TRANSACTION) == 0,
+			.transactional = (flags[i] & PGF_DIRECTIVE_NO_TRANSACTION) == 0,
 			.severity = sev,
 			.waivers_count = needed == 0,
 			.waiver_note = note,
+			.facts = facts,
 		};
 		pgf_lint_findings found = { 0 };
-		if (pgf_lint_text(&found, text.ptr, text.len, &opts, err) != 0)
+		if (pgf_lint_check(pool.parsed[i], &found, &opts, err) != 0)
 			rc = -1;
 		pgf_lint_report_add(rep, paths[i], scope, &found);
+		pgf_lint_parsed_free(pool.parsed[i]);
+		pgf_buf_free(&pool.texts[i]);
 	}
-	pgf_buf_free(&text);
+	for (size_t t = 0; t < nthreads; t++)
+		pthread_join(threads[t], NULL);
+	free(threads);
+	pgf_lint_facts_free(facts);
+	free(pool.texts);
+	free(pool.parsed);
+	free(pool.ready);
+	free(flags);
 	return rc;
 }

@@ -33,9 +33,13 @@ typedef bool (*pgf_lint_filter)(const pgf_scope *scope, const pgf_migration *m, 
  * scopes are still linted. */
 int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, pgf_lint_filter want,
                     void *payload, pgf_error **err);
-/* Files from disk; scope (may be NULL) selects the policy's per-scope severities. */
+/* Files from disk; scope (may be NULL) selects the policy's per-scope
+ * severities. Files are parsed on up to jobs threads and checked in the
+ * order given (output order does not depend on jobs). */
 int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const char *scope, const pgf_trust_root *tr,
-                   size_t max_bytes, pgf_error **err);
+                   size_t max_bytes, int jobs, pgf_error **err);
+/* lint's default --jobs: the number of CPUs. */
+int pgf_lint_jobs_default(void);
 
 /* Output shared by lint and check: one finding as JSON (new reference), and
  * the text lines "path:line:column: severity: rule: message" with their

@@ -22,7 +22,7 @@ static const char *const adopt_opts[] = { "repo", "commit", "pinned", "scope", "
 	                                  "trust", "from-drizzle", "json", "max-file-size", "since", "key",
 	                                  "no-ledger", "allow-rewind", NULL };
 
-static const char *const lint_opts[] = { "repo", "commit", "scope", "policy", "trust", "json", "max-file-size",
+static const char *const lint_opts[] = { "repo", "commit", "scope", "policy", "trust", "json", "max-file-size", "jobs",
 	                                 "rules", "explain", NULL };
 
 static const char *const check_opts[] = { "repo", "commit", "pinned", "scope", "base", "policy", "trust", "json",
@@ -40,7 +40,7 @@ static const pgf_command commands[] = {
 	{ "verify", "check manifests and the immutability of merged migrations at a commit",
 	  "verify [--commit REV] [--pinned] [--policy FILE --trust FILE] [--since REV] [--scope NAME] [--json]", verify_opts, pgf_cmd_verify },
 	{ "lint", "SQL safety rules with the PostgreSQL parser, with approved waivers",
-	  "lint [--commit REV] [--scope NAME] [--policy FILE --trust FILE] [--json] [FILE...] | lint --rules | "
+	  "lint [--commit REV] [--scope NAME] [--policy FILE --trust FILE] [--json] [--jobs N] [FILE...] | lint --rules | "
 	  "lint --explain RULE",
 	  lint_opts, pgf_cmd_lint },
 	{ "check", "CI gate: verify, lint and policy in one report",

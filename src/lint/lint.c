@@ -3,9 +3,11 @@
  * scanner's comment tokens, and apply severities and waivers. */
 #include <pg_query.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lint_internal.h"
 #include "pgfleet/common.h"
@@ -21,22 +23,22 @@ void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt
 
 /* ---- statements ---- */
 
-static int parse_statements(pgf_lint_run *run, json_t **tree)
+/* The statements' extents, from the parser's split. */
+static void find_statements(pgf_lint_run *run, const PgQuerySplitResult *split)
 {
 	const pgf_srcmap *m = &run->map;
-	json_t *stmts = json_object_get(*tree, "stmts");
-	run->stmts = pgf_calloc(json_array_size(stmts) + 1, sizeof(pgf_lint_stmt));
-	size_t i;
-	json_t *s;
-	json_array_foreach(stmts, i, s) {
-		json_int_t loc = json_integer_value(json_object_get(s, "stmt_location"));
-		json_int_t len = json_integer_value(json_object_get(s, "stmt_len"));
+	run->stmts = pgf_calloc((size_t)split->n_stmts + 1, sizeof(pgf_lint_stmt));
+	for (int i = 0; i < split->n_stmts; i++) {
+		int loc = split->stmts[i]->stmt_location;
+		int len = split->stmts[i]->stmt_len;
 		size_t from = (size_t)(loc > 0 ? loc : 0);
 		size_t to = len > 0 ? from + (size_t)len : m->len;
 		size_t k = pgf_srcmap_first_token(m, from);
 		if (k >= m->ntokens || m->tokens[k].start >= to)
 			continue;
 		pgf_lint_stmt *st = &run->stmts[run->nstmts++];
+		st->from = from;
+		st->to = to;
 		st->start = m->tokens[k].start;
 		for (; k < m->ntokens && m->tokens[k].end <= to; k++)
 			if (!pgf_token_is_comment(&m->tokens[k]))
@@ -45,7 +47,99 @@ static int parse_statements(pgf_lint_run *run, json_t **tree)
 			k++;
 		st->semicolon = k < m->ntokens && m->tokens[k].kind == PGF_TOKEN_SEMICOLON ? m->tokens[k].end : st->end;
 	}
-	return 0;
+}
+
+/* Whether the k-th token (of a statement's first ones) is the word w. */
+static bool word_at(const pgf_srcmap *m, size_t k, const char *w)
+{
+	size_t n = strlen(w);
+	return k < m->ntokens && m->tokens[k].end - m->tokens[k].start == n &&
+	       strncasecmp(m->text + m->tokens[k].start, w, n) == 0;
+}
+
+/* Whether any rule looks at a statement: those that start with a word no
+ * rule reads (INSERT seed data, grants, comments, function and view
+ * definitions) are not turned into a tree at all, the costly part of
+ * reading the parser's answer. (SELECT ... INTO is a SelectStmt in the raw
+ * tree: no rule reads it.) */
+static bool wanted(const pgf_lint_run *run, const pgf_lint_stmt *st)
+{
+	static const char *const skip[] = { "insert", "select", "comment", "grant", "revoke", "set", "reset",
+		                            "show", "notify", "analyze", "copy", "do", "values", NULL };
+	const pgf_srcmap *m = &run->map;
+	size_t k = pgf_srcmap_first_token(m, st->start);
+	for (const char *const *w = skip; *w; w++)
+		if (word_at(m, k, *w))
+			return false;
+	if (word_at(m, k, "create")) {
+		size_t j = k + 1;
+		if (word_at(m, j, "or") && word_at(m, j + 1, "replace"))
+			j += 2;
+		return !(word_at(m, j, "function") || word_at(m, j, "procedure") || word_at(m, j, "trigger") ||
+		         word_at(m, j, "view"));
+	}
+	return true;
+}
+
+/* ---- trees: unpacked into an arena, freed at once with the file ---- */
+
+typedef struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	max_align_t data[];
+} arena_chunk;
+
+static void *arena_alloc(void *data, size_t size)
+{
+	arena_chunk **head = data;
+	size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	arena_chunk *c = *head;
+	if (c == NULL || c->size - c->used < size) {
+		/* 4 KiB, doubling to 64 KiB: most files' trees are small */
+		size_t cap = c == NULL ? 4096 : c->size < 65536 ? 2 * c->size : 65536;
+		if (cap < size)
+			cap = size;
+		c = pgf_malloc(sizeof(arena_chunk) + cap);
+		c->next = *head;
+		c->used = 0;
+		c->size = cap;
+		*head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += size;
+	return p;
+}
+
+static void arena_free(void *data, void *p)
+{
+	(void)data;
+	(void)p; /* all at once, in arena_release */
+}
+
+static void arena_release(arena_chunk *c)
+{
+	while (c != NULL) {
+		arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+}
+
+/* Parses one statement on its own, into its tree (in *arena). */
+static int parse_statement(pgf_lint_stmt *st, const char *text, arena_chunk **arena, pgf_error **err)
+{
+	char *sql = pgf_strndup(text + st->from, st->to - st->from);
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	int rc = 0;
+	if (r.error == NULL) {
+		ProtobufCAllocator a = { arena_alloc, arena_free, arena };
+		st->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		if (st->tree == NULL)
+			rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
+	}
+	pg_query_free_protobuf_parse_result(r);
+	free(sql);
+	return rc;
 }
 
 /* ---- comments: waivers and directives ---- */
@@ -266,56 +360,106 @@ static void syntax_error(pgf_lint_findings *out, const pgf_srcmap *m, size_t off
 	add(out, m, &rules[R_SYNTAX_ERROR], offset, PGF_LINT_ERROR, pgf_strdup(message));
 }
 
-int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pgf_lint_opts *opts, pgf_error **err)
+struct pgf_lint_parsed {
+	pgf_srcmap map;
+	pgf_lint_stmt *stmts;
+	size_t nstmts;
+	arena_chunk *arena;    /* the statements' trees */
+	char *syntax;          /* the parser's error, or NULL */
+	size_t syntax_at;
+	pgf_error *err;        /* an internal failure */
+};
+
+pgf_lint_parsed *pgf_lint_parse(const char *text, size_t len)
+{
+	pgf_lint_parsed *p = pgf_calloc(1, sizeof(*p));
+	pgf_lint_run run;
+	memset(&run, 0, sizeof(run));
+	pgf_srcmap_init(&run.map, text, len);
+	const char *nul = memchr(text, '\0', len);
+	if (nul != NULL) {
+		p->syntax = pgf_strdup("a NUL byte: not a text file");
+		p->syntax_at = (size_t)(nul - text);
+		p->map = run.map;
+		return p;
+	}
+	/* the whole file through the parser, for its errors and statements;
+	 * then each statement a rule reads, as a tree */
+	PgQuerySplitResult split = pg_query_split_with_parser(text);
+	if (split.error != NULL) {
+		p->syntax = pgf_strdup(split.error->message);
+		p->syntax_at = split.error->cursorpos > 0
+		                       ? pgf_srcmap_char_to_offset(&run.map, (size_t)split.error->cursorpos)
+		                       : len;
+	} else if (pgf_srcmap_scan(&run.map, &p->err) == 0) {
+		find_statements(&run, &split);
+		for (size_t i = 0; i < run.nstmts && p->err == NULL; i++)
+			if (wanted(&run, &run.stmts[i]))
+				parse_statement(&run.stmts[i], text, &p->arena, &p->err);
+	}
+	pg_query_free_split_result(split);
+	p->map = run.map;
+	p->stmts = run.stmts;
+	p->nstmts = run.nstmts;
+	return p;
+}
+
+void pgf_lint_parsed_free(pgf_lint_parsed *p)
+{
+	if (p == NULL)
+		return;
+	arena_release(p->arena);
+	free(p->stmts);
+	free(p->syntax);
+	pgf_error_free(p->err);
+	pgf_srcmap_free(&p->map);
+	free(p);
+}
+
+int pgf_lint_check(pgf_lint_parsed *p, pgf_lint_findings *out, const pgf_lint_opts *opts, pgf_error **err)
 {
 	pgf_lint_run run;
 	memset(&run, 0, sizeof(run));
 	run.opts = opts;
-	pgf_srcmap_init(&run.map, text, len);
-	const char *nul = memchr(text, '\0', len);
-	if (nul != NULL) {
-		syntax_error(out, &run.map, (size_t)(nul - text), "a NUL byte: not a text file");
-		pgf_srcmap_free(&run.map);
-		return 0;
-	}
+	pgf_lint_facts own = { 0 };
+	run.facts = opts->facts ? opts->facts : &own;
+	run.facts->files++;
+	run.map = p->map;
+	run.stmts = p->stmts;
+	run.nstmts = p->nstmts;
 	int rc = 0;
-	json_t *tree = NULL;
-	PgQueryParseResult r = pg_query_parse(text);
-	if (r.error != NULL) {
-		size_t at = r.error->cursorpos > 0 ? pgf_srcmap_char_to_offset(&run.map, (size_t)r.error->cursorpos) : len;
-		syntax_error(out, &run.map, at, r.error->message);
-		goto done;
-	}
-	json_error_t jerr;
-	tree = json_loads(r.parse_tree, 0, &jerr);
-	if (tree == NULL) {
-		rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read: %s", jerr.text);
-		goto done;
-	}
-	if (pgf_srcmap_scan(&run.map, err) != 0 || parse_statements(&run, &tree) != 0) {
+	if (p->err != NULL) {
+		pgf_error_set(err, PGF_ERR_INTERNAL, "%s", p->err->message);
 		rc = -1;
-		goto done;
+	} else if (p->syntax != NULL)
+		syntax_error(out, &run.map, p->syntax_at, p->syntax);
+	else {
+		for (size_t i = 0; i < run.nstmts; i++) {
+			run.cur = i;
+			run.base = run.stmts[i].from;
+			if (run.stmts[i].tree != NULL && run.stmts[i].tree->n_stmts > 0)
+				pgf_lint_check_stmt(&run, run.stmts[i].tree->stmts[0]->stmt);
+		}
+		waivers w = { NULL, 0, 0 };
+		for (size_t k = 0; k < run.map.ntokens; k++)
+			if (pgf_token_is_comment(&run.map.tokens[k]))
+				read_comment(&run, &w, k);
+		finish(out, &run, &w);
 	}
-	json_t *stmts = json_object_get(tree, "stmts");
-	for (size_t i = 0; i < run.nstmts && i < json_array_size(stmts); i++) {
-		run.cur = i;
-		pgf_lint_check_stmt(&run, json_object_get(json_array_get(stmts, i), "stmt"));
-	}
-	waivers w = { NULL, 0, 0 };
-	for (size_t k = 0; k < run.map.ntokens; k++)
-		if (pgf_token_is_comment(&run.map.tokens[k]))
-			read_comment(&run, &w, k);
-	finish(out, &run, &w);
-done:
 	for (size_t i = 0; i < run.nraw; i++)
 		free(run.raw[i].message);
 	free(run.raw);
-	free(run.stmts);
 	pgf_name_list_free(&run.tables);
 	pgf_name_list_free(&run.indexes);
-	json_decref(tree);
-	pg_query_free_parse_result(r);
-	pgf_srcmap_free(&run.map);
+	pgf_lint_facts_clear(&own);
+	return rc;
+}
+
+int pgf_lint_text(pgf_lint_findings *out, const char *text, size_t len, const pgf_lint_opts *opts, pgf_error **err)
+{
+	pgf_lint_parsed *p = pgf_lint_parse(text, len);
+	int rc = pgf_lint_check(p, out, opts, err);
+	pgf_lint_parsed_free(p);
 	return rc;
 }
 

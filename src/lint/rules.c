@@ -41,7 +41,9 @@ static const pgf_lint_rule rules[R_NRULES] = {
 	                                  "EXCLUSIVE lock",
 	                                  "add a nullable column, backfill it, CREATE UNIQUE INDEX CONCURRENTLY, then "
 	                                  "ADD PRIMARY KEY USING INDEX" },
-	[R_SETTING_NOT_NULL] = { "setting-not-null", E, false, "ALTER COLUMN ... SET NOT NULL on an existing table",
+	[R_SETTING_NOT_NULL] = { "setting-not-null", E, false,
+	                         "ALTER COLUMN ... SET NOT NULL on an existing table, without a validated "
+	                         "CHECK (col IS NOT NULL) from this or an earlier file",
 	                         "scans the whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes",
 	                         "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (in a "
 	                         "later file); then SET NOT NULL (PostgreSQL 12+ skips the scan) and DROP CONSTRAINT c" },
@@ -94,12 +96,20 @@ static const pgf_lint_rule rules[R_NRULES] = {
 	                             "add a column of the new type, backfill it in batches, switch readers, drop the "
 	                             "old one; waive only a known binary-compatible change" },
 	[R_CONSTRAINT_MISSING_NOT_VALID] = { "constraint-missing-not-valid", E, false,
-	                                     "ADD CONSTRAINT FOREIGN KEY or CHECK without NOT VALID on an existing "
-	                                     "table",
+	                                     "ADD CONSTRAINT FOREIGN KEY or CHECK, or ADD COLUMN ... REFERENCES, "
+	                                     "without NOT VALID on an existing table",
 	                                     "validates every row while holding a lock that blocks writes (a foreign "
 	                                     "key locks the referenced table too)",
-	                                     "ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later file "
-	                                     "(it takes only a SHARE UPDATE EXCLUSIVE lock)" },
+	                                     "ADD CONSTRAINT ... NOT VALID (for a new column: add the column, then "
+	                                     "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID), then VALIDATE CONSTRAINT "
+	                                     "in a later file (it takes only a SHARE UPDATE EXCLUSIVE lock)" },
+	[R_VALIDATE_IN_SAME_TRANSACTION] = { "validate-in-same-transaction", W, false,
+	                                     "VALIDATE CONSTRAINT of a constraint added NOT VALID earlier in the same "
+	                                     "transactional file",
+	                                     "the ADD's lock that blocks writes is held through the validation scan, "
+	                                     "as if NOT VALID had not been written",
+	                                     "VALIDATE CONSTRAINT in a later file (or a -- pgfleet:no-transaction "
+	                                     "file), where it takes only a SHARE UPDATE EXCLUSIVE lock" },
 	[R_DISALLOWED_UNIQUE_CONSTRAINT] = { "disallowed-unique-constraint", E, false,
 	                                     "UNIQUE or PRIMARY KEY added to an existing table without USING INDEX",
 	                                     "builds the index under an ACCESS EXCLUSIVE lock, blocking reads and "

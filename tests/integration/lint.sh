@@ -31,6 +31,15 @@ assert_eq "$(printf '%s\n' "$OUT" | grep -c '^  why: ')" "$(printf '%s\n' "$OUT"
 assert_eq "$(printf '%s\n' "$OUT" | grep -c '^  instead: ')" "$(printf '%s\n' "$OUT" | grep -c '^  why: ')" "instead lines"
 t_done
 
+t_begin "--jobs: files parsed on several threads, findings in the same order"
+one=$("$PGFLEET" --quiet lint --jobs 1 --json corpus/*.sql corpus/*.sql corpus/*.sql) || [ $? -eq 1 ]
+four=$("$PGFLEET" --quiet lint --jobs 4 --json corpus/*.sql corpus/*.sql corpus/*.sql) || [ $? -eq 1 ]
+assert_eq "$(printf '%s' "$four" | jq -c .)" "$(printf '%s' "$one" | jq -c .)" "--jobs 4 vs --jobs 1"
+assert_eq "$(printf '%s' "$one" | jq '.files')" "$(( 3 * $(ls corpus/*.sql | wc -l) ))" "files"
+run "$PGFLEET" lint --jobs 0 corpus/ban-cluster.ok.sql
+assert_rc 2
+t_done
+
 t_begin "corpus: each rule has a file it trips and a file it does not"
 run "$PGFLEET" lint --rules --json
 assert_rc 0
@@ -175,6 +184,29 @@ assert_rc 0
 run "$PGFLEET" --repo "$r" lint --scope master
 assert_rc 0
 assert_err_contains "1 files, 0 errors"
+t_done
+
+t_begin "a commit: each scope's files in version order carry validated NOT NULL checks forward"
+r=$(new_repo)
+repo_write "$r" migrations/tenant/0004_code_nn.sql \
+	$'alter table wells add constraint wells_code_nn check (code is not null) not valid;\n'
+repo_write "$r" migrations/tenant/0005_validate.sql $'alter table wells validate constraint wells_code_nn;\n'
+repo_write "$r" migrations/tenant/0006_set.sql $'alter table wells alter column code set not null;\n'
+# another scope does not see the tenant scope's constraints
+repo_write "$r" migrations/master/0002_set.sql $'alter table wells alter column code set not null;\n'
+"$PGFLEET" --quiet --repo "$r" hash >/dev/null
+repo_commit "$r" "three-step not null" >/dev/null
+run "$PGFLEET" --repo "$r" lint
+assert_rc 1
+assert_eq "$(printf '%s\n' "$OUT" | heads | grep -v waived)" "migrations/master/0002_set.sql:1:1: error: setting-not-null"
+# the same SET NOT NULL before the VALIDATE is flagged
+repo_write "$r" migrations/master/0002_set.sql $'select 1;\n'
+git -C "$r" mv migrations/tenant/0005_validate.sql migrations/tenant/0007_validate.sql
+"$PGFLEET" --quiet --repo "$r" hash >/dev/null
+repo_commit "$r" "set before validate" >/dev/null
+run "$PGFLEET" --repo "$r" lint
+assert_rc 1
+assert_eq "$(printf '%s\n' "$OUT" | heads | grep -v waived)" "migrations/tenant/0006_set.sql:1:1: error: setting-not-null"
 t_done
 
 keygen() { ssh-keygen -q -t ed25519 -N '' -C "$1@example.com" -f "$K/$1"; }

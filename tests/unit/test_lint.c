@@ -92,9 +92,76 @@ static void test_created_in_file(void **state)
 	/* IF NOT EXISTS may have kept an existing table */
 	expect_one("CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n", &tx,
 	           "setting-not-null", 2, 1);
+	/* CREATE TABLE AS and CREATE MATERIALIZED VIEW create tables; seed
+	 * INSERTs, grants and views around them change nothing */
+	f = lint("CREATE TABLE s.copy AS SELECT id FROM t;\nINSERT INTO s.copy VALUES (1), (2);\n"
+	         "CREATE OR REPLACE VIEW v AS SELECT * FROM t;\nGRANT SELECT ON s.copy TO r;\n"
+	         "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x;\n"
+	         "CREATE INDEX i1 ON s.copy (id);\nCREATE INDEX i2 ON mv (x);\n",
+	         &tx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	expect_one("INSERT INTO t VALUES (1);\nselect 1;\n  delete from t;\n", &tx, "update-delete-without-where", 3, 3);
 	/* created after the statement does not count */
 	expect_one("CREATE INDEX i ON t (id);\nCREATE TABLE t (id bigint);\n", &tx,
 	           "require-concurrent-index-creation", 1, 1);
+}
+
+static const char *const step[] = {
+	"ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;\n",
+	"ALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\n",
+	"ALTER TABLE t ALTER COLUMN c SET NOT NULL;\n",
+};
+
+static size_t count_rule(const pgf_lint_findings *f, const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->count; i++)
+		n += strcmp(f->items[i].rule->id, rule) == 0;
+	return n;
+}
+
+static void test_facts_across_files(void **state)
+{
+	(void)state;
+	/* the three-step NOT NULL over three files sharing facts: clean */
+	pgf_lint_facts *facts = pgf_lint_facts_new();
+	pgf_lint_opts o = tx;
+	o.facts = facts;
+	for (size_t i = 0; i < 3; i++) {
+		pgf_lint_findings f = lint(step[i], &o);
+		assert_int_equal(f.count, 0);
+		pgf_lint_findings_free(&f);
+	}
+	/* dropping the constraint forgets it */
+	pgf_lint_findings f = lint("ALTER TABLE t DROP CONSTRAINT t_c_nn;\nALTER TABLE t ALTER COLUMN c SET NOT NULL;\n", &o);
+	assert_int_equal(count_rule(&f, "setting-not-null"), 1);
+	pgf_lint_findings_free(&f);
+	pgf_lint_facts_free(facts);
+	/* without the facts, each file alone: step 3 is flagged */
+	expect_one(step[2], &tx, "setting-not-null", 1, 1);
+	/* skipping VALIDATE: flagged */
+	facts = pgf_lint_facts_new();
+	o.facts = facts;
+	f = lint(step[0], &o);
+	pgf_lint_findings_free(&f);
+	expect_one(step[2], &o, "setting-not-null", 1, 1);
+	pgf_lint_facts_free(facts);
+	/* all three in one transactional file: the VALIDATE holds the ADD's lock */
+	char all[256];
+	snprintf(all, sizeof(all), "%s%s%s", step[0], step[1], step[2]);
+	expect_one(all, &tx, "validate-in-same-transaction", 2, 1);
+	/* in a no-transaction file each statement commits: clean */
+	f = lint(all, &(pgf_lint_opts){ .transactional = false });
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	/* a validated CHECK added in one step also proves the column */
+	f = lint("ALTER TABLE t ADD CONSTRAINT k CHECK (c IS NOT NULL);\nALTER TABLE t ALTER COLUMN c SET NOT NULL;\n", &tx);
+	assert_int_equal(count_rule(&f, "constraint-missing-not-valid"), 1);
+	assert_int_equal(count_rule(&f, "setting-not-null"), 0);
+	pgf_lint_findings_free(&f);
+	/* ADD COLUMN ... REFERENCES validates the new key at once */
+	expect_one("ALTER TABLE t ADD COLUMN u_id bigint REFERENCES u (id);\n", &tx, "constraint-missing-not-valid", 1, 38);
 }
 
 static void test_severity_and_waivers(void **state)
@@ -201,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error_position),
 		cmocka_unit_test(test_statement_positions),
 		cmocka_unit_test(test_created_in_file),
+		cmocka_unit_test(test_facts_across_files),
 		cmocka_unit_test(test_severity_and_waivers),
 		cmocka_unit_test(test_transactional),
 		cmocka_unit_test(test_policy_lint),

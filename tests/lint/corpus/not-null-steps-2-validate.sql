@@ -1,0 +1,1 @@
+ALTER TABLE gauges VALIDATE CONSTRAINT gauges_unit_nn;
