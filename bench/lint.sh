@@ -102,13 +102,18 @@ fi
 
 # --- squawk -----------------------------------------------------------------
 cache=$root/bench/.cache/squawk
-if ! cmp -s "$root/bench/lint/package-lock.json" "$cache/package-lock.json" ||
+if ! cmp -s "$root/bench/lint/package-lock.json" "$cache/.installed-from-lock" ||
    [ ! -d "$cache/node_modules/squawk-cli" ]; then
     printf 'installing squawk-cli into %s (npm ci)\n' "$cache" >&2
     rm -rf "$cache"
     mkdir -p "$cache"
     cp "$root/bench/lint/package.json" "$root/bench/lint/package-lock.json" "$cache/"
-    (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci of squawk-cli failed"
+    # npm 11's `npm ci` refuses a lock file that lacks other platforms'
+    # optional binary packages; `npm install` of the same pinned version
+    # then resolves this platform's one
+    (cd "$cache" && { npm ci --no-audit --no-fund --loglevel=error >&2 ||
+        npm install --no-audit --no-fund --loglevel=error >&2; }) || die "installing squawk-cli failed"
+    cp "$root/bench/lint/package-lock.json" "$cache/.installed-from-lock"
 fi
 # The npm package runs the platform package's native binary from a node
 # script; time the binary itself, so node's start-up is not counted.

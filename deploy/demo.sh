@@ -33,6 +33,9 @@ head=$(git -C "$root" rev-parse HEAD)
 step "verify the example fleet at $head"
 "$pgfleet" --repo "$root" verify --commit "$head"
 
+step "lint the example fleet's SQL at $head (the PostgreSQL parser, safety rules)"
+"$pgfleet" --repo "$root" lint --commit "$head"
+
 step "a throwaway PostgreSQL with a master and four tenants"
 . "$root/tests/lib/pgcluster.sh"
 pgc_start
@@ -102,4 +105,4 @@ set -e
 echo "verify exit code: $rc (1 = findings)"
 [ "$rc" -eq 1 ] || { echo "demo: expected verify to report the edit" >&2; exit 1; }
 
-step "done: verified, reconciled, converged, drift caught, ledger verified; an edit of merged history is caught"
+step "done: verified, linted, reconciled, converged, drift caught, ledger verified; an edit of merged history is caught"
