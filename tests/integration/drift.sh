@@ -10,13 +10,7 @@
 # others converge; ledger verify --with-state stays clean throughout.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
-. "$here/../lib/ledger.sh"
+. "$here/../lib/fleet_test.sh"
 
 fleet_init dr
 fleet_new main

@@ -11,13 +11,7 @@
 # Crash consistency under SIGKILL: ledger_crash.sh.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
-. "$here/../lib/ledger.sh"
+. "$here/../lib/fleet_test.sh"
 
 fleet_init lg
 fleet_new main

@@ -24,13 +24,7 @@
 # Prints a summary ("# crash: ...") with the recovered/abandoned counts.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
-. "$here/../lib/ledger.sh"
+. "$here/../lib/fleet_test.sh"
 
 TRIALS=${LEDGER_CRASH_TRIALS:-20}
 KILL_MS=${LEDGER_CRASH_KILL_MS:-400}

@@ -8,12 +8,7 @@
 # Transactions, locks, rollback and drizzle adoption: reconcile_*.sh.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
+. "$here/../lib/fleet_test.sh"
 
 fleet_init rc
 fleet_new main

@@ -4,13 +4,7 @@
 # two reconcilers started at once apply each version exactly once.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
-. "$here/../lib/ledger.sh"
+. "$here/../lib/fleet_test.sh"
 
 fleet_init rclk
 T=migrations/tenant

@@ -6,12 +6,7 @@
 # schema "pgfleet", unqualified CREATE TABLEs of a migration must not land in it.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
+. "$here/../lib/fleet_test.sh"
 
 fleet_init rcsp cluster-user
 T=migrations/tenant

@@ -5,13 +5,7 @@
 # version exactly once and keep one linear, verifiable ledger.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
-. "$here/../lib/ledger.sh"
+. "$here/../lib/fleet_test.sh"
 
 fleet_init shrd
 T=migrations/tenant

@@ -20,12 +20,7 @@
 # Needs: git (>= 2.34, SSH signing), ssh-keygen (OpenSSH >= 8.9), PostgreSQL.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
+. "$here/../lib/fleet_test.sh"
 
 for p in git ssh-keygen; do
 	command -v "$p" >/dev/null || { echo "signatures.sh: $p is not installed" >&2; exit 1; }

@@ -4,12 +4,7 @@
 # ledger; --json under "fleet", and a text block.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
-. "$here/../lib/fleet.sh"
+. "$here/../lib/fleet_test.sh"
 
 fleet_init stfl
 T=migrations/tenant
