@@ -50,6 +50,7 @@ typedef struct pgf_event {
 	struct pgf_pg *master;  /* the master connection, idle during the call */
 	const char *verified;   /* RUN_START: "pinned" when the commit passed verify, else "no" */
 	bool allow_rewind;      /* RUN_START: --allow-rewind was given */
+	const char *shard;      /* RUN_START: --shard "I/N" (NULL: every tenant) */
 	const size_t *counts;   /* RUN_FINISH: per outcome (engine.h's pgf_outcome order) */
 	int64_t entry;          /* APPLIED/FAILED: the entry id BEFORE returned (-1: none) */
 	/* DRIFT: version is the recorded one, outcome the policy ("warn", "refuse") */

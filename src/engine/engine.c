@@ -928,8 +928,11 @@ int pgf_run(pgf_run_report *out, pgf_source *src, const pgf_config *cfg, const p
 	}
 	e.master = master;
 
+	char shard[32] = "";
+	if (opts->shard.count > 0)
+		snprintf(shard, sizeof(shard), "%u/%u", (unsigned)opts->shard.index, (unsigned)opts->shard.count);
 	pgf_event ev = { .kind = PGF_EVENT_RUN_START, .verified = opts->verified ? "pinned" : "no",
-		         .allow_rewind = opts->allow_rewind };
+		         .allow_rewind = opts->allow_rewind, .shard = shard[0] ? shard : NULL };
 	if (mutating(&e) && emit(&e, &ev, NULL, err) != 0)
 		goto done;
 	started = mutating(&e);

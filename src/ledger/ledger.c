@@ -533,6 +533,8 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		free(who);
 		if (ev->allow_rewind)
 			json_object_set_new(b, "allow_rewind", json_string("yes"));
+		if (ev->shard != NULL)
+			json_object_set_new(b, "shard", json_string(ev->shard));
 		l->run_seq = 0;
 		int64_t seq = 0;
 		if (append_now(l, ev->master, b, false, 0, &seq, err) != 0)

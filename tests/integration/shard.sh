@@ -105,6 +105,9 @@ assert_eq "$(sqlv "$FLEET_MASTER_DB" "select count(*) from (select body::json->>
 	"one applied entry per tenant and master"
 assert_eq "$(sqlv "$FLEET_MASTER_DB" "select count(*) from pgfleet.ledger where body::json->>'kind' = 'applied'")" \
 	$((N + 1)) "applied entries in all"
+assert_eq "$(sqlv "$FLEET_MASTER_DB" "select string_agg(body::json->>'shard', ' ' order by body::json->>'shard')
+	from pgfleet.ledger where body::json->>'kind' = 'run_started' and body::json->>'shard' is not null")" \
+	"0/4 1/4 2/4 3/4" "each sharded run_started names its shard"
 for i in 001 077 200; do
 	assert_eq "$(applied "${FLEET_PREFIX}sh_t$i")" "0001:applied" "t$i"
 done
