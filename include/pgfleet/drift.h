@@ -42,8 +42,10 @@ typedef struct pgf_drift_state {
 } pgf_drift_state;
 
 /* Reads the current schema and the last recording (absent in a database
- * that pgfleet never recorded a fingerprint in). */
-int pgf_drift_read(pgf_pg *c, pgf_drift_state *out, pgf_error **err);
+ * that pgfleet never recorded a fingerprint in). objects false: the object
+ * lists (objects, recorded_objects) are read only when the fingerprints
+ * differ, NULL otherwise. */
+int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **err);
 void pgf_drift_state_free(pgf_drift_state *s);
 
 /* The differences from expected to actual (both sorted line lists as

@@ -110,10 +110,9 @@ static const char lines_sql[] =
 
 /* The fingerprint and the lines, sorted byte-wise, from a relation "lines"
  * with a text column "line". */
-#define CURRENT_SQL                                                                                            \
-	"SELECT encode(sha256(convert_to(coalesce(string_agg(line, E'\\n' ORDER BY line COLLATE \"C\"), ''), "  \
-	"'UTF8')), 'hex') AS fingerprint, coalesce(string_agg(line, E'\\n' ORDER BY line COLLATE \"C\"), '') AS " \
-	"objects FROM lines"
+#define CURRENT_SQL                                                                                        \
+	"SELECT encode(sha256(convert_to(objects, 'UTF8')), 'hex') AS fingerprint, objects FROM (SELECT "      \
+	"coalesce(string_agg(line, E'\\n' ORDER BY line COLLATE \"C\"), '') AS objects FROM lines) agg"
 
 /* In databases pgfleet manages, the query is a function in schema pgfleet:
  * PL/pgSQL keeps its plan for the session, and planning the query costs
@@ -147,15 +146,21 @@ static char *dup_or_null(const char *s)
 	return s ? pgf_strdup(s) : NULL;
 }
 
-int pgf_drift_read(pgf_pg *c, pgf_drift_state *out, pgf_error **err)
+int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **err)
 {
 	memset(out, 0, sizeof(*out));
 	pgf_pg_result *r = NULL;
 	pgf_error *e = NULL;
+	/* without objects, the two object lists cross the wire only when the
+	 * fingerprints differ (a reconcile's check before applying) */
+	const char *always = objects ? "true" : "false";
 	int rc = pgf_pg_query(c, &r,
-	                      FROM_FUNCTION "SELECT cur.fingerprint, cur.objects, s.fingerprint, s.objects, s.scope, "
-	                                    "s.version, s.action FROM cur LEFT JOIN pgfleet.schema_snapshot s ON true",
-	                      0, NULL, &e);
+	                      FROM_FUNCTION "SELECT cur.fingerprint, CASE WHEN $1::boolean OR s.fingerprint IS DISTINCT "
+	                                    "FROM cur.fingerprint THEN cur.objects END, s.fingerprint, CASE WHEN "
+	                                    "$1::boolean OR s.fingerprint IS DISTINCT FROM cur.fingerprint THEN s.objects "
+	                                    "END, s.scope, s.version, s.action FROM cur LEFT JOIN pgfleet.schema_snapshot s "
+	                                    "ON true",
+	                      1, &always, &e);
 	bool with_snapshot = true;
 	if (rc != 0 && (pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME) ||
 	                pgf_pg_error_is(e, UNDEFINED_FUNCTION))) {
@@ -184,7 +189,7 @@ int pgf_drift_read(pgf_pg *c, pgf_drift_state *out, pgf_error **err)
 		return pgf_error_set(err, PGF_ERR_DB, "reading the schema fingerprint: no row");
 	}
 	out->fingerprint = pgf_strdup(pgf_pg_result_value(r, 0, 0));
-	out->objects = pgf_strdup(pgf_pg_result_value(r, 0, 1));
+	out->objects = dup_or_null(pgf_pg_result_value(r, 0, 1));
 	if (with_snapshot) {
 		out->recorded = dup_or_null(pgf_pg_result_value(r, 0, 2));
 		out->recorded_objects = dup_or_null(pgf_pg_result_value(r, 0, 3));

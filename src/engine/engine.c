@@ -207,7 +207,7 @@ static bool outdated(bool exists, const pgf_applied_list *state)
 static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *scope, pgf_scope_report *sr)
 {
 	pgf_drift_state st;
-	if (pgf_drift_read(conn, &st, &sr->err) != 0) {
+	if (pgf_drift_read(conn, false, &st, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		return -1;
 	}
@@ -552,7 +552,7 @@ static void drift_target(engine *e, pgf_target_report *t, pgf_pg *conn)
 	}
 	pgf_drift_state st;
 	pgf_error *err = NULL;
-	if (pgf_drift_read(conn, &st, &err) != 0) {
+	if (pgf_drift_read(conn, true, &st, &err) != 0) {
 		all_scopes(t, PGF_OUTCOME_FAILED, err);
 		pgf_error_free(err);
 		pgf_buf_free(&group);

@@ -413,6 +413,41 @@ static void format_time(char out[32], int64_t t)
 		snprintf(out, 32, "%lld", (long long)t);
 }
 
+/* Why line e, which has the signature's key and the principal, does not
+ * accept it for namespace at when; NULL when it does. */
+static char *refusal(const pgf_allowed_signers *as, const as_entry *e, const char *fp, const char *name,
+                     const char *namespace, int64_t when)
+{
+	int64_t bound = 0;
+	const char *what = NULL, *attr = NULL;
+	if (e->valid_after != 0 && when < e->valid_after) {
+		bound = e->valid_after;
+		what = "is not valid yet";
+		attr = "valid-after";
+	} else if (e->valid_before != 0 && when > e->valid_before) {
+		bound = e->valid_before;
+		what = "has expired";
+		attr = "valid-before";
+	}
+	bool wrong_namespace = e->namespaces != NULL && pgf_ssh_match_list(namespace, e->namespaces) != 1;
+	if (!wrong_namespace && what == NULL)
+		return NULL;
+	char *shown_name = shown(name, strlen(name));
+	char *why;
+	if (wrong_namespace) {
+		why = pgf_asprintf("%s:%zu: key %s of %s may not sign namespace \"%s\" (namespaces=\"%s\")", as->label,
+		                   e->line, fp, shown_name, namespace, e->namespaces);
+	} else {
+		char t[32], w[32];
+		format_time(t, bound);
+		format_time(w, when);
+		why = pgf_asprintf("%s:%zu: key %s of %s %s at %s (%s %s)", as->label, e->line, fp, shown_name, what, w,
+		                   attr, t);
+	}
+	free(shown_name);
+	return why;
+}
+
 int pgf_allowed_signers_find(const char **who, const pgf_allowed_signers *as, const pgf_sshsig *sig,
                              const char *namespace, int64_t when, const char *principal, pgf_error **err)
 {
@@ -438,37 +473,14 @@ int pgf_allowed_signers_find(const char **who, const pgf_allowed_signers *as, co
 			continue;
 		}
 		const char *name = principal != NULL ? principal : e->first_principal;
-		char *shown_name = shown(name, strlen(name));
-		if (e->namespaces != NULL && pgf_ssh_match_list(namespace, e->namespaces) != 1) {
+		char *why = refusal(as, e, fp, name, namespace, when);
+		if (why != NULL) {
 			if (reason == NULL)
-				reason = pgf_asprintf("%s:%zu: key %s of %s may not sign namespace \"%s\" (namespaces=\"%s\")",
-				                      as->label, e->line, fp, shown_name, namespace, e->namespaces);
-			free(shown_name);
+				reason = why;
+			else
+				free(why);
 			continue;
 		}
-		if (e->valid_after != 0 && when < e->valid_after) {
-			if (reason == NULL) {
-				char t[32], w[32];
-				format_time(t, e->valid_after);
-				format_time(w, when);
-				reason = pgf_asprintf("%s:%zu: key %s of %s is not valid yet at %s (valid-after %s)", as->label,
-				                      e->line, fp, shown_name, w, t);
-			}
-			free(shown_name);
-			continue;
-		}
-		if (e->valid_before != 0 && when > e->valid_before) {
-			if (reason == NULL) {
-				char t[32], w[32];
-				format_time(t, e->valid_before);
-				format_time(w, when);
-				reason = pgf_asprintf("%s:%zu: key %s of %s has expired at %s (valid-before %s)", as->label,
-				                      e->line, fp, shown_name, w, t);
-			}
-			free(shown_name);
-			continue;
-		}
-		free(shown_name);
 		free(reason);
 		*who = name;
 		return 0;
