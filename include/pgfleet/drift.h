@@ -1,5 +1,6 @@
 /* Schema drift: a fingerprint of each database's schema, recorded after
- * every version pgfleet applies, and the objects that differ when a
+ * the last version each run applies to a database (or undoes, or adopts;
+ * and after a failure, for the schema the failure left), and the objects that differ when a
  * database no longer matches it (or its peers).
  *
  * The fingerprint is computed by the server in one catalog query over the
@@ -26,7 +27,8 @@ char *pgf_drift_schema_sql(void);
 
 /* SQL that stores the current schema as pgfleet.schema_snapshot (one row:
  * the latest) and its fingerprint in the row of (scope, version) when it
- * exists. action: "apply", "rollback", "baseline". Every argument must be
+ * exists. action: "apply", "rollback", "baseline", "partial" (a file run
+ * statement by statement stopped part way). Every argument must be
  * from a checked alphabet (scope names, digit versions). Caller frees. */
 char *pgf_drift_record_sql(const char *scope, const char *version, const char *action);
 
@@ -39,6 +41,9 @@ typedef struct pgf_drift_state {
 	char *recorded_scope;    /* what the recording followed */
 	char *recorded_version;
 	char *recorded_action;
+	bool stale;              /* versions were applied after the recording (a run
+	                            interrupted before its last version recorded the
+	                            schema): a difference includes their effects */
 } pgf_drift_state;
 
 /* Reads the current schema and the last recording (absent in a database
@@ -66,6 +71,7 @@ typedef struct pgf_drift_report {
 	bool baseline;           /* a fingerprint was recorded */
 	char *recorded_scope;
 	char *recorded_version;
+	bool stale;              /* see pgf_drift_state */
 	char **changes;          /* against the recording */
 	size_t nchanges;
 	char *group;             /* "scope=version ..." the database is compared within */

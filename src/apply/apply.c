@@ -307,10 +307,12 @@ static int apply_in_transaction(const pgf_apply_ctx *a, const pgf_migration *m, 
 	               "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, %s);\n",
 	               a->scope, m->version, m->name, m->sha256, a->commit, ledger, a->scope, m->version, m->name,
 	               m->sha256, a->commit, ledger);
-	char *record = pgf_drift_record_sql(a->scope, m->version, "apply");
-	pgf_buf_puts(&q, record);
+	if (a->fingerprint) {
+		char *record = pgf_drift_record_sql(a->scope, m->version, "apply");
+		pgf_buf_puts(&q, record);
+		free(record);
+	}
 	pgf_buf_puts(&q, "COMMIT;");
-	free(record);
 	char *label = pgf_asprintf("%s/%s", a->folder, m->file);
 	pgf_error *e = NULL;
 	int rc = pgf_pg_exec_script(a->conn, q.ptr, q.len, label, -prefix_lines, &e);
@@ -357,14 +359,19 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 	if (rc != 0) {
 		/* Statements before i took effect and cannot be undone: record
 		 * how far the file got, so the next run resumes at statement i. */
+		/* with the schema as the statements left it, so the resumed run
+		 * does not take their effects for drift */
+		char *record = pgf_drift_record_sql(a->scope, m->version, "partial");
 		char *row = pgf_asprintf(
-			"INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, status, "
-			"statements_done) VALUES ('%s', '%s', '%s', '%s', '%s', %s, 'partial', %zu) "
+			"BEGIN;\nINSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, "
+			"status, statements_done) VALUES ('%s', '%s', '%s', '%s', '%s', %s, 'partial', %zu) "
 			"ON CONFLICT (scope, version) DO UPDATE SET statements_done = EXCLUDED.statements_done, "
-			"commit = EXCLUDED.commit, applied_at = now()",
-			a->scope, m->version, m->name, m->sha256, a->commit, ledger, i);
-		pgf_pg_exec(a->conn, row, NULL);
+			"commit = EXCLUDED.commit, applied_at = now();\n%sCOMMIT;",
+			a->scope, m->version, m->name, m->sha256, a->commit, ledger, i, record);
+		if (pgf_pg_exec(a->conn, row, NULL) != 0)
+			pgf_pg_exec(a->conn, "ROLLBACK", NULL);
 		free(row);
+		free(record);
 		record_failure(a, m, m->sha256, (int)i, e);
 		/* the server's detail first, then what pgfleet recorded */
 		pgf_error *last = e;
@@ -380,7 +387,7 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 		return -1;
 	}
 	/* the schema right after the file, recorded with its row */
-	char *record = pgf_drift_record_sql(a->scope, m->version, "apply");
+	char *record = a->fingerprint ? pgf_drift_record_sql(a->scope, m->version, "apply") : pgf_strdup("");
 	char *row = pgf_asprintf(
 		"BEGIN;\n"
 		"INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, status, "
@@ -416,7 +423,7 @@ int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_con
 	char ledger[32];
 	ledger_sql(ledger, a->ledger_entry);
 	char *label = pgf_asprintf("%s/%s", a->folder, m->down_file);
-	char *drift = pgf_drift_record_sql(a->scope, m->version, "rollback");
+	char *drift = a->fingerprint ? pgf_drift_record_sql(a->scope, m->version, "rollback") : pgf_strdup("");
 	char *record = pgf_asprintf(
 		"DELETE FROM pgfleet.applied_migrations WHERE scope = '%s' AND version = '%s';\n"
 		"INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, ledger_entry) "
@@ -453,6 +460,19 @@ int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_con
 	return rc;
 }
 
+int pgf_apply_record_fingerprint(const pgf_apply_ctx *a, const char *version, const char *action, pgf_error **err)
+{
+	assert(literal_safe(a->scope) && literal_safe(version));
+	char *record = pgf_drift_record_sql(a->scope, version, action);
+	char *sql = pgf_asprintf("BEGIN;\n%sCOMMIT;", record);
+	int rc = pgf_pg_exec(a->conn, sql, err);
+	if (rc != 0)
+		pgf_pg_exec(a->conn, "ROLLBACK", NULL);
+	free(sql);
+	free(record);
+	return rc;
+}
+
 int pgf_apply_baseline(const pgf_apply_ctx *a, const pgf_migration *const *ms, size_t n, pgf_error **err)
 {
 	char ledger[32];
@@ -469,8 +489,11 @@ int pgf_apply_baseline(const pgf_apply_ctx *a, const pgf_migration *const *ms, s
 		               "VALUES ('%s', '%s', '%s', 'baseline', '%s', '%s', %s);\n",
 		               a->scope, m->version, m->name, m->sha256, a->commit, ledger, a->scope, m->version, m->name,
 		               m->sha256, a->commit, ledger);
-		/* adoption takes the schema as it is for the baseline */
-		char *record = pgf_drift_record_sql(a->scope, m->version, "baseline");
+	}
+	if (n > 0) {
+		/* adoption takes the schema as it is for the baseline: one
+		 * fingerprint, recorded with the highest version */
+		char *record = pgf_drift_record_sql(a->scope, ms[n - 1]->version, "baseline");
 		pgf_buf_puts(&q, record);
 		free(record);
 	}

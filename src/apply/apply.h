@@ -57,6 +57,8 @@ typedef struct pgf_apply_ctx {
 	const char *folder;
 	const char *commit;
 	int64_t ledger_entry;   /* -1: none */
+	bool fingerprint;       /* record the schema fingerprint with this version:
+	                           the engine sets it on the last of a run's versions */
 } pgf_apply_ctx;
 
 /* Applies one migration (in a transaction with its row, or statement by
@@ -65,7 +67,12 @@ int pgf_apply_up(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_conte
                  pgf_error **err);
 /* Runs one migration's down file and deletes its row. */
 int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content, pgf_error **err);
-/* Records versions as applied without running them (adoption). */
+/* Records the schema as it is now after (scope, version), in a transaction
+ * of its own: after a failure stopped a run before the version that would
+ * have recorded it. action as for pgf_drift_record_sql. */
+int pgf_apply_record_fingerprint(const pgf_apply_ctx *a, const char *version, const char *action, pgf_error **err);
+/* Records versions as applied without running them (adoption), with one
+ * fingerprint of the schema as it is, recorded with the last of them. */
 int pgf_apply_baseline(const pgf_apply_ctx *a, const pgf_migration *const *ms, size_t n, pgf_error **err);
 
 #endif

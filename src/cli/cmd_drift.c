@@ -33,8 +33,10 @@ static void print_target(const pgf_target_report *t)
 		return;
 	}
 	if (d->nchanges > 0) {
-		printf("%s: drift: %zu object%s differ%s from the schema recorded after %s %s\n", t->name, d->nchanges,
-		       d->nchanges == 1 ? "" : "s", d->nchanges == 1 ? "s" : "", d->recorded_scope, d->recorded_version);
+		printf("%s: drift: %zu object%s differ%s from the schema recorded after %s %s%s\n", t->name, d->nchanges,
+		       d->nchanges == 1 ? "" : "s", d->nchanges == 1 ? "s" : "", d->recorded_scope, d->recorded_version,
+		       d->stale ? " (versions applied since were not recorded: an interrupted run; they count here "
+		                  "until a reconcile records the schema again)" : "");
 		print_lines(d->changes, d->nchanges);
 	} else if (d->peer != NULL) {
 		printf("%s: drift: %s%zu object%s differ%s from %zu of %zu databases at %s (compared with %s)\n", t->name,
@@ -96,6 +98,7 @@ void pgf_drift_json_add(void *target_json, const pgf_target_report *t)
 	if (d->baseline) {
 		json_object_set_new(o, "recorded_scope", json_string(d->recorded_scope));
 		json_object_set_new(o, "recorded_version", json_string(d->recorded_version));
+		json_object_set_new(o, "recorded_stale", json_boolean(d->stale));
 	}
 	json_object_set_new(o, "changes", lines_json(d->changes, d->nchanges));
 	json_object_set_new(o, "group", json_string(d->group));

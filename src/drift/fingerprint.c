@@ -158,7 +158,8 @@ int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **er
 	                      FROM_FUNCTION "SELECT cur.fingerprint, CASE WHEN $1::boolean OR s.fingerprint IS DISTINCT "
 	                                    "FROM cur.fingerprint THEN cur.objects END, s.fingerprint, CASE WHEN "
 	                                    "$1::boolean OR s.fingerprint IS DISTINCT FROM cur.fingerprint THEN s.objects "
-	                                    "END, s.scope, s.version, s.action FROM cur LEFT JOIN pgfleet.schema_snapshot s "
+	                                    "END, s.scope, s.version, s.action, EXISTS (SELECT 1 FROM pgfleet.applied_migrations m WHERE "
+	                                    "m.applied_at > s.recorded_at) FROM cur LEFT JOIN pgfleet.schema_snapshot s "
 	                                    "ON true",
 	                      1, &always, &e);
 	bool with_snapshot = true;
@@ -196,6 +197,8 @@ int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **er
 		out->recorded_scope = dup_or_null(pgf_pg_result_value(r, 0, 4));
 		out->recorded_version = dup_or_null(pgf_pg_result_value(r, 0, 5));
 		out->recorded_action = dup_or_null(pgf_pg_result_value(r, 0, 6));
+		const char *stale = pgf_pg_result_value(r, 0, 7);
+		out->stale = out->recorded != NULL && stale != NULL && strcmp(stale, "t") == 0;
 	}
 	pgf_pg_result_free(r);
 	return 0;

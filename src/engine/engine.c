@@ -195,6 +195,20 @@ static int emit_state(engine *e, const char *target, const char *scope, const pg
 	return 0;
 }
 
+/* A run stopped by a failure after it had applied (or undone) versions:
+ * the schema they left, recorded with the last of them. Not recording it
+ * costs the next run's drift check its judgement, not correctness. */
+static void record_after_failure(const pgf_apply_ctx *actx, const char *target, const char *version,
+                                 const char *action)
+{
+	pgf_error *err = NULL;
+	if (pgf_apply_record_fingerprint(actx, version, action, &err) != 0) {
+		pgf_log_warn("%s %s: recording the schema fingerprint after %s: %s", target, actx->scope, version,
+		             err->message);
+		pgf_error_free(err);
+	}
+}
+
 /* pgfleet's schema is absent or older than this pgfleet writes. */
 static bool outdated(bool exists, const pgf_applied_list *state)
 {
@@ -212,7 +226,11 @@ static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *
 		return -1;
 	}
 	int rc = 0;
-	if (st.recorded != NULL && strcmp(st.recorded, st.fingerprint) != 0) {
+	if (st.stale && st.recorded != NULL && strcmp(st.recorded, st.fingerprint) != 0)
+		pgf_log_info("%s %s: the schema was last recorded after %s %s, and versions were applied since (an "
+		             "interrupted run): not judged for drift; recorded again after this run", target, scope,
+		             st.recorded_scope, st.recorded_version);
+	else if (st.recorded != NULL && strcmp(st.recorded, st.fingerprint) != 0) {
 		char **objects = NULL;
 		size_t n = pgf_drift_diff(&objects, st.recorded_objects, st.objects);
 		bool refuse = e->opts->policy.refuse_on_drift;
@@ -309,13 +327,20 @@ static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char
 	/* only a target with something to apply pays for the fingerprint */
 	if (plan.npending > 0 && exists && check_drift(e, conn, target, set->scope, sr) != 0)
 		goto done;
-	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
+	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1, false };
 	sr->outcome = PGF_OUTCOME_UP_TO_DATE;
 	for (size_t i = 0; i < plan.npending; i++) {
 		const pgf_plan_step *step = &plan.pending[i];
 		const pgf_migration *m = &set->items[step->index];
-		if (run_version(e, sc, step->index, false, step->resume_at, target, &actx, sr) != 0)
+		/* the fingerprint once, with the run's last version */
+		actx.fingerprint = i + 1 == plan.npending;
+		if (run_version(e, sc, step->index, false, step->resume_at, target, &actx, sr) != 0) {
+			/* a file run statement by statement recorded the schema it
+			 * left; a transaction rolled back to the last one applied */
+			if (i > 0 && !(m->flags & PGF_DIRECTIVE_NO_TRANSACTION))
+				record_after_failure(&actx, target, set->items[plan.pending[i - 1].index].version, "apply");
 			break;
+		}
 		sr->done++;
 		sr->pending--;
 		raise_version(&sr->after, m->version);
@@ -384,13 +409,17 @@ static void scope_rollback(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, cons
 		goto done;
 	}
 
-	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1 };
+	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1, false };
 	pgf_buf undone = PGF_BUF_INIT;
 	for (size_t i = 0; i < undo.count; i++) {
 		size_t k = (size_t)find_version(set, undo.items[i].version);
 		const pgf_migration *m = &set->items[k];
-		if (run_version(e, sc, k, true, 0, target, &actx, sr) != 0)
+		actx.fingerprint = i + 1 == undo.count;
+		if (run_version(e, sc, k, true, 0, target, &actx, sr) != 0) {
+			if (i > 0)
+				record_after_failure(&actx, target, undo.items[i - 1].version, "rollback");
 			break;
+		}
 		sr->done++;
 		pgf_buf_printf(&undone, "%s%s", undone.len ? " " : "", m->down_file);
 	}
@@ -564,6 +593,7 @@ static void drift_target(engine *e, pgf_target_report *t, pgf_pg *conn)
 	if (d->baseline) {
 		d->recorded_scope = pgf_strdup(st.recorded_scope);
 		d->recorded_version = pgf_strdup(st.recorded_version);
+		d->stale = st.stale;
 		if (strcmp(st.recorded, st.fingerprint) != 0)
 			d->nchanges = pgf_drift_diff(&d->changes, st.recorded_objects, st.objects);
 	}

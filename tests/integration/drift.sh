@@ -35,9 +35,10 @@ pgf reconcile --jobs 4
 assert_rc 0
 assert_out_contains "4 applied"
 
-t_begin "each applied version records the schema fingerprint; identical schemas give identical fingerprints"
+t_begin "the run's last version records the schema fingerprint; identical schemas give identical fingerprints"
 for db in "$ACME" "$GLOBEX" "$INITECH" "$HOOLI"; do
-	assert_eq "$(sqlv "$db" "select count(*) from pgfleet.applied_migrations where schema_fingerprint ~ '^[0-9a-f]{64}\$'")" 3 "fingerprinted rows in $db"
+	assert_eq "$(sqlv "$db" "select string_agg(version || ':' || coalesce(schema_fingerprint ~ '^[0-9a-f]{64}\$', false), ' ' order by version) from pgfleet.applied_migrations")" \
+		"0001:false 0002:false 0003:true" "fingerprinted rows in $db"
 	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 2 "schema_version in $db"
 done
 fp=$(sqlv "$ACME" "select schema_fingerprint from pgfleet.applied_migrations where version = '0003'")
@@ -180,6 +181,56 @@ assert_rc 0
 assert_out_contains "hooli: clean at tenant=0004"
 lg verify --trust "$TRUST" --with-state
 assert_rc 0
+t_done
+
+
+fleet_write $T/0006_stray.sql $'CREATE TABLE stray (id int);\n'
+fleet_write $T/0007_b7.sql $'-- pgfleet:no-transaction\nCREATE TABLE b7 (id int);\nDO $$ BEGIN IF current_setting(\'pgfleet_test.block\', true) = \'on\' THEN RAISE EXCEPTION \'blocked by the test\'; END IF; END $$;\nCREATE INDEX CONCURRENTLY b7_id_idx ON b7 (id);\n'
+C4=$(fleet_commit "tenant 0006-0007")
+
+t_begin "a run stopped by a failure records the schema it left: the versions before a rolled-back one, or a partial file"
+# a database setting is not schema: it blocks acme's 0007 at its second statement
+sqlx "$ACME" "ALTER DATABASE \"$ACME\" SET pgfleet_test.block = 'on'"
+pgf reconcile --jobs 4
+assert_rc 1
+assert_out_contains "hooli tenant: applied 3 (0004 -> 0007)"
+assert_eq "$(sqlv "$HOOLI" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0007 apply" "hooli's snapshot"
+# globex has a table stray of its own: 0006 fails and rolls back, 0005 stays
+assert_eq "$(applied "$GLOBEX" | tr ' ' '\n' | tail -n 1)" "0005:applied" "globex at 0005"
+assert_eq "$(sqlv "$GLOBEX" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0005 apply" "globex's snapshot"
+assert_eq "$(sqlv "$GLOBEX" "select schema_fingerprint = (select fingerprint from pgfleet.schema_snapshot) from pgfleet.applied_migrations where version = '0005'")" t "0005's row has it"
+assert_eq "$(applied "$ACME" | tr ' ' '\n' | tail -n 1)" "0007:partial" "acme's 0007 is partial"
+assert_eq "$(sqlv "$ACME" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0007 partial" "acme's snapshot"
+pgf drift --tenant globex
+assert_rc 0
+assert_out_contains "globex: clean at tenant=0005"
+t_done
+
+t_begin "the resumed file is not taken for drift, even with on_drift refuse"
+sqlx "$ACME" "ALTER DATABASE \"$ACME\" RESET pgfleet_test.block"
+pgf reconcile --tenant acme --policy "$W/refuse.json"
+assert_rc 0
+assert_out_contains "acme tenant: applied 1"
+assert_eq "$(applied "$ACME" | tr ' ' '\n' | tail -n 1)" "0007:applied" "acme's 0007 resumed"
+assert_eq "$(sqlv "$ACME" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0007 apply" "acme's snapshot"
+t_done
+
+fleet_write $T/0008_more.sql $'CREATE TABLE more8 (id int);\n'
+C5=$(fleet_commit "tenant 0008")
+
+t_begin "a recording older than versions applied since (an interrupted run) is not judged: drift says so, reconcile records afresh"
+# as if a run had applied 0007 and stopped before recording it
+sqlx "$HOOLI" "UPDATE pgfleet.schema_snapshot SET recorded_at = recorded_at - interval '1 hour', version = '0006'"
+sqlx "$HOOLI" "ALTER TABLE notes ADD COLUMN late text"
+pgf drift --tenant hooli
+assert_rc 1
+assert_out_contains "hooli: drift: 1 object differs from the schema recorded after tenant 0006 (versions applied since were not recorded"
+pgf drift --tenant hooli --json
+assert_eq "$(jq -r '.targets[] | select(.target == "hooli") | .drift.recorded_stale' <<<"$OUT")" true "recorded_stale (json)"
+pgf reconcile --tenant hooli --policy "$W/refuse.json"
+assert_rc 0
+assert_err_contains "hooli tenant: the schema was last recorded after tenant 0006, and versions were applied since"
+assert_eq "$(sqlv "$HOOLI" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0008 apply" "hooli recorded afresh"
 t_done
 
 t_finish
