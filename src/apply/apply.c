@@ -50,7 +50,7 @@ static const char schema_sql[] =
 	"  statements_done integer,\n"
 	"  error text,\n"
 	"  ledger_entry bigint);\n"
-	/* version 2: the schema fingerprint recorded after each version (drift) */
+	/* version 2: the schema fingerprint recorded with a run's last version (drift) */
 	"ALTER TABLE pgfleet.applied_migrations ADD COLUMN IF NOT EXISTS schema_fingerprint text;\n"
 	"CREATE TABLE IF NOT EXISTS pgfleet.schema_snapshot (\n"
 	"  one boolean PRIMARY KEY DEFAULT true CHECK (one),\n"
@@ -60,8 +60,9 @@ static const char schema_sql[] =
 	"  fingerprint text NOT NULL,\n"
 	"  objects text NOT NULL,\n"
 	"  recorded_at timestamptz NOT NULL DEFAULT now());\n"
-	"INSERT INTO pgfleet.meta AS m (key, value) VALUES ('schema_version', '2') ON CONFLICT (key) DO UPDATE\n"
-	"  SET value = EXCLUDED.value WHERE m.value::int < 2;\n";
+	/* version 3: pgfleet.schema_objects() replaced (the function follows this) */
+	"INSERT INTO pgfleet.meta AS m (key, value) VALUES ('schema_version', '3') ON CONFLICT (key) DO UPDATE\n"
+	"  SET value = EXCLUDED.value WHERE m.value::int < 3;\n";
 
 /* The schema version and a scope's rows (meta always has a row); %s: the
  * scope, quoted, or $1. */

@@ -16,14 +16,15 @@
  * expression per value costs more than the rest of the query). */
 #define ONE_LINE(x) "translate(" x ", E'\\t\\n\\r', '   ')"
 #define QNAME(nsp, rel) ONE_LINE(nsp ".nspname || '.' || " rel)
-/* Not a member of an extension (those are the extension's, not the schema's). */
-#define NOT_EXT(cls, oid)                                                                                    \
-	"NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '" cls "'::regclass AND d.objid = " oid \
-	" AND d.deptype = 'e')"
+/* Not a member of an extension (those are the extension's, not the schema's),
+ * against one scan of pg_depend (ext): planning an anti-join against
+ * pg_depend in every branch cost a fresh backend a quarter of the query. */
+#define NOT_EXT(cls, oid) oid " NOT IN (SELECT objid FROM ext WHERE classid = '" cls "'::regclass)"
 
 /* The managed schemas, and one line per object in them. */
 static const char lines_sql[] =
-	"WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
+	"WITH ext AS MATERIALIZED (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),\n"
+	"ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
 	"'information_schema', 'pgfleet') AND nspname !~ '^pg_(toast|temp_)' AND " NOT_EXT("pg_namespace", "oid") "),\n"
 	"lines AS (\n"
 	/* schemas */

@@ -39,7 +39,7 @@ t_begin "the run's last version records the schema fingerprint; identical schema
 for db in "$ACME" "$GLOBEX" "$INITECH" "$HOOLI"; do
 	assert_eq "$(sqlv "$db" "select string_agg(version || ':' || coalesce(schema_fingerprint ~ '^[0-9a-f]{64}\$', false), ' ' order by version) from pgfleet.applied_migrations")" \
 		"0001:false 0002:false 0003:true" "fingerprinted rows in $db"
-	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 2 "schema_version in $db"
+	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 3 "schema_version in $db"
 done
 fp=$(sqlv "$ACME" "select schema_fingerprint from pgfleet.applied_migrations where version = '0003'")
 for db in "$GLOBEX" "$INITECH" "$HOOLI"; do
@@ -126,7 +126,7 @@ assert_eq "$(jq -r .expected <<<"$body")" "$fp" "expected fingerprint"
 assert_eq "$(jq -r '[.scope, .version, .policy, .objects_total] | join(" ")' <<<"$body")" "tenant 0003 warn 3" "drift_found fields"
 jq -r .objects <<<"$body" | grep -q "column public.users.nickname added" || fail "objects: $body"
 for db in "$GLOBEX" "$INITECH"; do
-	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 2 "upgraded $db"
+	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 3 "upgraded $db"
 	assert_eq "$(sqlv "$db" "select string_agg(version || ':' || (schema_fingerprint is not null), ' ' order by version) from pgfleet.applied_migrations")" \
 		"0001:false 0002:false 0003:false 0004:true" "fingerprints recorded in $db"
 done
@@ -231,6 +231,17 @@ pgf reconcile --tenant hooli --policy "$W/refuse.json"
 assert_rc 0
 assert_err_contains "hooli tenant: the schema was last recorded after tenant 0006, and versions were applied since"
 assert_eq "$(sqlv "$HOOLI" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0008 apply" "hooli recorded afresh"
+t_done
+
+
+t_begin "an extension's own objects are the extension's: one line for it, none for its functions, types and operators"
+sqlx "$HOOLI" "CREATE EXTENSION citext SCHEMA public"
+pgf drift --tenant hooli --json
+assert_rc 1
+assert_eq "$(jq -r '.targets[] | select(.target == "hooli") | .drift.changes | join("|")' <<<"$OUT")" "extension citext added" "changes with citext"
+sqlx "$HOOLI" "DROP EXTENSION citext"
+pgf drift --tenant hooli
+assert_rc 0
 t_done
 
 t_finish
