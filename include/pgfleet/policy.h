@@ -42,6 +42,8 @@ typedef struct pgf_policy {
 	bool allow_out_of_order;
 	signed char lint[PGF_LINT_MAX_RULES]; /* per rule: -1 the rule's default, else a pgf_lint_severity */
 	bool refuse_on_drift;           /* "on_drift": "refuse" (default "warn": record and apply) */
+	bool drift_off;                 /* "on_drift": "off": reconcile and rollback neither check
+	                                   nor record the schema fingerprint (adopt still does) */
 	int64_t lock_timeout_ms;        /* per statement of a migration; 0 = none */
 	int64_t statement_timeout_ms;   /* per statement of a migration; 0 = none */
 	int64_t advisory_lock_wait_ms;  /* how long to wait for another reconciler */

@@ -362,7 +362,7 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 		 * how far the file got, so the next run resumes at statement i. */
 		/* with the schema as the statements left it, so the resumed run
 		 * does not take their effects for drift */
-		char *record = pgf_drift_record_sql(a->scope, m->version, "partial");
+		char *record = a->policy->drift_off ? pgf_strdup("") : pgf_drift_record_sql(a->scope, m->version, "partial");
 		char *row = pgf_asprintf(
 			"BEGIN;\nINSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, "
 			"status, statements_done) VALUES ('%s', '%s', '%s', '%s', '%s', %s, 'partial', %zu) "

@@ -325,7 +325,8 @@ static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char
 	}
 
 	/* only a target with something to apply pays for the fingerprint */
-	if (plan.npending > 0 && exists && check_drift(e, conn, target, set->scope, sr) != 0)
+	bool drift = !e->opts->policy.drift_off;
+	if (drift && plan.npending > 0 && exists && check_drift(e, conn, target, set->scope, sr) != 0)
 		goto done;
 	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1, false };
 	sr->outcome = PGF_OUTCOME_UP_TO_DATE;
@@ -333,11 +334,11 @@ static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char
 		const pgf_plan_step *step = &plan.pending[i];
 		const pgf_migration *m = &set->items[step->index];
 		/* the fingerprint once, with the run's last version */
-		actx.fingerprint = i + 1 == plan.npending;
+		actx.fingerprint = drift && i + 1 == plan.npending;
 		if (run_version(e, sc, step->index, false, step->resume_at, target, &actx, sr) != 0) {
 			/* a file run statement by statement recorded the schema it
 			 * left; a transaction rolled back to the last one applied */
-			if (i > 0 && !(m->flags & PGF_DIRECTIVE_NO_TRANSACTION))
+			if (drift && i > 0 && !(m->flags & PGF_DIRECTIVE_NO_TRANSACTION))
 				record_after_failure(&actx, target, set->items[plan.pending[i - 1].index].version, "apply");
 			break;
 		}
@@ -414,9 +415,9 @@ static void scope_rollback(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, cons
 	for (size_t i = 0; i < undo.count; i++) {
 		size_t k = (size_t)find_version(set, undo.items[i].version);
 		const pgf_migration *m = &set->items[k];
-		actx.fingerprint = i + 1 == undo.count;
+		actx.fingerprint = !e->opts->policy.drift_off && i + 1 == undo.count;
 		if (run_version(e, sc, k, true, 0, target, &actx, sr) != 0) {
-			if (i > 0)
+			if (!e->opts->policy.drift_off && i > 0)
 				record_after_failure(&actx, target, undo.items[i - 1].version, "rollback");
 			break;
 		}

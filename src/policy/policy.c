@@ -322,9 +322,11 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 		return -1;
 	if ((v = json_object_get(root, "on_drift")) != NULL) {
 		const char *d = json_string_value(v);
-		if (d == NULL || (strcmp(d, "warn") != 0 && strcmp(d, "refuse") != 0))
-			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: on_drift: expected \"warn\" or \"refuse\"", path);
+		if (d == NULL || (strcmp(d, "warn") != 0 && strcmp(d, "refuse") != 0 && strcmp(d, "off") != 0))
+			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: on_drift: expected \"warn\", \"refuse\" or \"off\"",
+			                     path);
 		p->refuse_on_drift = strcmp(d, "refuse") == 0;
+		p->drift_off = strcmp(d, "off") == 0;
 	}
 	if ((v = json_object_get(root, "rollout")) != NULL && parse_rollout(&p->rollout, v, path, err) != 0)
 		return -1;

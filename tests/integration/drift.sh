@@ -244,4 +244,23 @@ pgf drift --tenant hooli
 assert_rc 0
 t_done
 
+
+fleet_write $T/0009_nine.sql $'CREATE TABLE nine (id int);\n'
+C6=$(fleet_commit "tenant 0009")
+
+t_begin "on_drift off: reconcile neither checks nor records; a wrong value is a config error naming the file"
+printf '{"on_drift": "off"}\n' >"$W/off.json"
+sqlx "$HOOLI" "CREATE TABLE by_hand (id int)"
+pgf reconcile --tenant hooli --policy "$W/off.json"
+assert_rc 0
+assert_out_contains "hooli tenant: applied 1 (0008 -> 0009)"
+assert_err_not_contains "drift"
+assert_eq "$(sqlv "$HOOLI" "select scope || ' ' || version || ' ' || action from pgfleet.schema_snapshot")" "tenant 0008 apply" "no recording"
+assert_eq "$(sqlv "$HOOLI" "select schema_fingerprint is null from pgfleet.applied_migrations where version = '0009'")" t "0009 has none"
+printf '{"on_drift": "sometimes"}\n' >"$W/bad.json"
+pgf reconcile --tenant hooli --policy "$W/bad.json"
+assert_rc 2
+assert_err_contains "$W/bad.json: on_drift: expected \"warn\", \"refuse\" or \"off\""
+t_done
+
 t_finish
