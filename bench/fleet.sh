@@ -25,7 +25,7 @@ root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
     cat <<EOF
 usage: $prog [--tenants N] [--runs R] [--jobs "1 8 16"] [--keep] [--only TOOLS]
-                      [--no-ledger] [--ledger-share]
+                      [--no-ledger] [--ledger-share] [--drift-share]
 
 Times, on one throwaway PostgreSQL cluster with N tenant databases, (a) first
 apply of 10 drizzle-kit migrations, (b) a no-op rerun, (c) one new migration,
@@ -43,6 +43,10 @@ median wall time, ratios and peak RSS.
                 also run pgfleet-nl@J (the same with --no-ledger) next to
                 pgfleet@J, and report the ledger's share of each phase:
                 (pgfleet - pgfleet-nl) / pgfleet
+  --drift-share also run pgfleet-nd@J (the same with a policy of
+                {"on_drift": "off"}: no schema fingerprint checked or recorded)
+                next to pgfleet@J, and report drift's share of each phase:
+                (pgfleet - pgfleet-nd) / pgfleet
   --keep        keep the work directory (repository, logs, server log)
   -h, --help    this help
 
@@ -61,7 +65,7 @@ EOF
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$root/bench/lib.sh"
 
-tenants=1000 runs=1 jobs_list="1 8 16" keep=0 only="pgfleet,node,floor" ledger=1 share=0
+tenants=1000 runs=1 jobs_list="1 8 16" keep=0 only="pgfleet,node,floor" ledger=1 share=0 dshare=0
 while [ $# -gt 0 ]; do
     case $1 in
         --tenants) [ $# -ge 2 ] || die "--tenants needs a value"; tenants=$2; shift 2 ;;
@@ -75,6 +79,7 @@ while [ $# -gt 0 ]; do
         --keep) keep=1; shift ;;
         --no-ledger) ledger=0; shift ;;
         --ledger-share) share=1; shift ;;
+        --drift-share) dshare=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -124,6 +129,7 @@ bench_tenants
 bench_migrations
 [ "$want_pgfleet" = 1 ] && bench_repo
 results=$work/results.tsv
+printf '{"on_drift": "off"}\n' >"$work/drift-off.json"
 : >"$results"
 
 run_tool() {
@@ -135,10 +141,11 @@ run_tool() {
     printf ' reset %ss' "$(secs "$t0" "$(now)")" >&2
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$jobs" reset "$run" "$(secs "$t0" "$(now)")" 0 >>"$results"
     case $tool in
-        pgfleet | pgfleet-nl)
+        pgfleet | pgfleet-nl | pgfleet-nd)
             local pg=("$PGFLEET" --repo "$repo" --master "$master_conninfo")
             local rec=(reconcile --jobs "$jobs" --quiet "${reconcile_args[@]}")
             [ "$tool" = pgfleet-nl ] && rec=(reconcile --jobs "$jobs" --quiet "${nl_args[@]}")
+            [ "$tool" = pgfleet-nd ] && rec+=(--policy "$work/drift-off.json")
             timed "$tool" "$jobs" a "$run" "${pg[@]}" --commit "$commit1" "${rec[@]}"
             check "$tool" "$label (a)" "$fp10" 10
             timed "$tool" "$jobs" b "$run" "${pg[@]}" --commit "$commit1" "${rec[@]}"
@@ -174,6 +181,7 @@ for j in $jobs_list; do
     [ "$want_floor" = 1 ] && combos+=("floor $j")
     [ "$want_pgfleet" = 1 ] && combos+=("pgfleet $j")
     [ "$want_pgfleet" = 1 ] && [ "$share" = 1 ] && [ "$ledger" = 1 ] && combos+=("pgfleet-nl $j")
+    [ "$want_pgfleet" = 1 ] && [ "$dshare" = 1 ] && combos+=("pgfleet-nd $j")
 done
 [ "$want_node" = 1 ] && combos+=("node 1")
 
@@ -203,7 +211,7 @@ note ""
 
 # --- report ---------------------------------------------------------------------
 awk -F'\t' -v jl="$jobs_list" -v runs="$runs" \
-    -v wp="$want_pgfleet" -v wn="$want_node" -v wf="$want_floor" -v ws="$((share * ledger))" '
+    -v wp="$want_pgfleet" -v wn="$want_node" -v wf="$want_floor" -v ws="$((share * ledger))" -v wd="$((dshare * want_pgfleet))" '
 function median(key,   n, i, j, t, v) {
     n = cnt[key]; if (!n) return -1
     for (i = 1; i <= n; i++) v[i] = val[key, i]
@@ -224,6 +232,7 @@ END {
         if (wf) row[++nr] = "floor@" J[i]
         if (wp) row[++nr] = "pgfleet@" J[i]
         if (wp && ws) row[++nr] = "pgfleet-nl@" J[i]
+        if (wd) row[++nr] = "pgfleet-nd@" J[i]
     }
     if (wn) row[++nr] = "node@1"
     printf "%-22s %15s %15s %15s %12s\n", "tool@jobs", "(a) first apply", "(b) no-op rerun", "(c) one new", "peak RSS"
@@ -251,6 +260,20 @@ END {
                 printf " %14.0f%%", (m[p1, p] > 0 && m[n1, p] >= 0) ? 100 * (m[p1, p] - m[n1, p]) / m[p1, p] : -1
             printf "\n"
         }
+    }
+    if (wd) {
+        for (i = 1; i <= nj; i++) {
+            p1 = "pgfleet@" J[i]; n1 = "pgfleet-nd@" J[i]
+            printf "%-22s", "drift share @" J[i]
+            for (p = 1; p <= 3; p++)
+                printf " %14.0f%%", (m[p1, p] > 0 && m[n1, p] >= 0) ? 100 * (m[p1, p] - m[n1, p]) / m[p1, p] : -1
+            printf "\n"
+        }
+        if (wf)
+            for (i = 1; i <= nj; i++) {
+                p1 = "pgfleet-nd@" J[i]; f1 = "floor@" J[i]
+                printf "%-22s %s %s %s\n", p1 " / " f1, ratio(m[p1, 1], m[f1, 1]), ratio(m[p1, 2], m[f1, 2]), ratio(m[p1, 3], m[f1, 3])
+            }
     }
     if (wp && wn) {
         printf "%-22s %s %s %s\n", "node / pgfleet@1", ratio(m["node@1", 1], m["pgfleet@1", 1]),
