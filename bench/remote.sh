@@ -9,6 +9,8 @@
 #                 transaction, J threads (the least any tool must do)
 #   pgfleet@J     pgfleet reconcile --jobs J with its signed ledger (--key)
 #   pgfleet-nl@J  the same with --no-ledger
+#   pgfleet-nd@J  the same with its ledger and a policy of {"on_drift": "off"}
+#                 (no schema fingerprint checked or recorded)
 #   node@1        the seed's loop: drizzle-orm migrate() per tenant, sequential
 #   node-pool@16  the same loop with a 16-promise pool
 # and checks every tenant's schema and tracking rows after each phase.
@@ -87,6 +89,7 @@ bench_migrations
 bench_repo
 results=$work/results.tsv
 : >"$results"
+printf '{"on_drift": "off"}\n' >"$work/drift-off.json"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the proxy ------------------------------------------------------------------
@@ -136,6 +139,7 @@ run_tool() {
     case $tool in
         pgfleet) reconcile_args=(--key "$ledger_key" "${extra_args[@]}") ;;
         pgfleet-nl) reconcile_args=(--no-ledger "${extra_args[@]}") ;;
+        pgfleet-nd) reconcile_args=(--key "$ledger_key" --policy "$work/drift-off.json" "${extra_args[@]}") ;;
     esac
     fresh_master "$tool"
     reset_tenants
@@ -180,7 +184,7 @@ run_tool() {
 printf 'remote fleet bench: %d tenant databases through latency-proxy, one-way delays %s ms\n' "$tenants" "$delays"
 printf 'cluster:  PostgreSQL %s, unix socket behind the proxy, fsync off, autovacuum off, max_connections %s, %s CPUs\n' \
     "$pg_version" "$max_conn" "$(nproc 2>/dev/null || echo '?')"
-printf 'pgfleet:  %s (%s, copied at start); pgfleet = signed ledger (--key), pgfleet-nl = --no-ledger\n' \
+printf 'pgfleet:  %s (%s, copied at start); pgfleet = signed ledger (--key), pgfleet-nl = --no-ledger, pgfleet-nd = on_drift off\n' \
     "$pgfleet_src" "$("$PGFLEET" --version 2>/dev/null | head -n 1)"
 printf 'node:     %s, drizzle-orm %s, pg %s; node@1 sequential, node-pool@%s a %s-promise pool\n' "$(node --version)" \
     "$(node -p "require('$nodedir/node_modules/drizzle-orm/package.json').version")" \
@@ -194,6 +198,7 @@ for d in $delays; do
         run_tool floor "$j" "$d"
         run_tool pgfleet "$j" "$d"
         run_tool pgfleet-nl "$j" "$d"
+        run_tool pgfleet-nd "$j" "$d"
     done
     run_tool node-pool "$pool" "$d"
     run_tool node 1 "$d"
@@ -209,7 +214,7 @@ function ratio(a, b) { return (a == "" || b == "" || b <= 0) ? sprintf("%9s", "-
 { t[$1 "@" $2, $4, $3] = $5; if ($6 > rss[$1 "@" $2]) rss[$1 "@" $2] = $6 }
 END {
     nj = split(jl, J, " "); nd = split(dl, D, " ")
-    for (i = 1; i <= nj; i++) { row[++nr] = "floor@" J[i]; row[++nr] = "pgfleet@" J[i]; row[++nr] = "pgfleet-nl@" J[i] }
+    for (i = 1; i <= nj; i++) { row[++nr] = "floor@" J[i]; row[++nr] = "pgfleet@" J[i]; row[++nr] = "pgfleet-nl@" J[i]; row[++nr] = "pgfleet-nd@" J[i] }
     row[++nr] = "node-pool@" pool; row[++nr] = "node@1"
     printf "%-16s", "tool@jobs"
     for (k = 1; k <= nd; k++) printf "  %9s %9s", "(b)" D[k] "ms", "(c)" D[k] "ms"
@@ -228,6 +233,8 @@ END {
         r[++n] = "pgfleet-nl@" J[i] " / floor@" J[i]; a[n] = "pgfleet-nl@" J[i]; b[n] = "floor@" J[i]
         r[++n] = "node-pool@" pool " / pgfleet@" J[i]; a[n] = "node-pool@" pool; b[n] = "pgfleet@" J[i]
         r[++n] = "node@1 / pgfleet@" J[i]; a[n] = "node@1"; b[n] = "pgfleet@" J[i]
+        r[++n] = "pgfleet-nd@" J[i] " / floor@" J[i]; a[n] = "pgfleet-nd@" J[i]; b[n] = "floor@" J[i]
+        r[++n] = "node-pool@" pool " / pgfleet-nd@" J[i]; a[n] = "node-pool@" pool; b[n] = "pgfleet-nd@" J[i]
         for (m = 1; m <= n; m++) {
             printf "%-30s", r[m]
             for (k = 1; k <= nd; k++) for (p = 1; p <= 2; p++) {
