@@ -52,6 +52,17 @@ typedef struct pgf_drift_state {
  * differ, NULL otherwise. */
 int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **err);
 void pgf_drift_state_free(pgf_drift_state *s);
+/* The query of pgf_drift_read (in a database with pgfleet's schema at
+ * version 2 or later), returning its one row only when cond (SQL; NULL:
+ * always) holds, to run in a round trip with other statements. Caller
+ * frees. */
+char *pgf_drift_read_sql(bool objects, const char *cond);
+/* Fills out from that query's row (with_snapshot false: from the inline
+ * query of a database without pgfleet's recording). */
+int pgf_drift_state_from(const pgf_pg_result *r, bool with_snapshot, pgf_drift_state *out, pgf_error **err);
+/* The errors of a database without the recording (no schema pgfleet, no
+ * snapshot table or function): read it with the inline query instead. */
+bool pgf_drift_error_is_layout(const pgf_error *e);
 
 /* The differences from expected to actual (both sorted line lists as
  * above, '\n'-separated), one readable line per object, in object order:

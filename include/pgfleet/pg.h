@@ -46,6 +46,11 @@ int pgf_pg_exec_script(pgf_pg *c, const char *sql, size_t len, const char *label
 /* Runs a simple query (several statements allowed) and returns the rows of
  * its last statement that returned rows (NULL when none did). */
 int pgf_pg_query_simple(pgf_pg *c, pgf_pg_result **out, const char *sql, pgf_error **err);
+/* Runs a simple query (several statements) and returns in out[0..n-1] the
+ * rows of its first n statements that returned rows, in order (NULL for
+ * those that did not run). On a server error, -1 with the rows of the
+ * statements before it still in out. The caller frees each. */
+int pgf_pg_query_simple_each(pgf_pg *c, pgf_pg_result **out, size_t n, const char *sql, pgf_error **err);
 /* A quoted SQL string literal, escaped for this connection. Caller frees. */
 char *pgf_pg_quote_literal(pgf_pg *c, const char *s, size_t len);
 

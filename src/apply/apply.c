@@ -78,10 +78,39 @@ static bool no_schema(const pgf_error *e)
 	return pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME);
 }
 
+/* Values spliced into SQL text come from checked alphabets only: scope
+ * names, digit versions, names of [A-Za-z0-9_-], hex digests. */
+static bool literal_safe(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
+/* SQL that holds when one of set's versions has no row, or a partial one
+ * (the plan will have something pending). */
+static char *pending_sql(const pgf_migration_set *set)
+{
+	pgf_buf b = PGF_BUF_INIT;
+	pgf_buf_printf(&b, "EXISTS (SELECT 1 FROM unnest(ARRAY[");
+	for (size_t i = 0; i < set->count; i++) {
+		assert(literal_safe(set->items[i].version));
+		pgf_buf_printf(&b, "%s'%s'", i ? ", " : "", set->items[i].version);
+	}
+	assert(literal_safe(set->scope));
+	pgf_buf_printf(&b, "]::text[]) v(version) WHERE NOT EXISTS (SELECT 1 FROM pgfleet.applied_migrations a WHERE "
+	                   "a.scope = '%s' AND a.version = v.version AND a.status <> 'partial'))",
+	               set->scope);
+	return pgf_buf_detach(&b);
+}
+
 int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error **err)
 {
 	pgf_error *e = NULL;
 	const char *scope = pf != NULL ? pf->scope : NULL;
+	const pgf_migration_set *drift_set = pf != NULL ? pf->drift_set : NULL;
 	if (pf != NULL) {
 		memset(pf, 0, sizeof(*pf));
 	}
@@ -95,20 +124,36 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error
 		return busy;
 	}
 	/* An advisory lock wait is a lock wait: lock_timeout bounds it. With a
-	 * scope, its state comes in the same round trip. The statements run as
-	 * one implicit transaction: when the state query fails (no schema
-	 * pgfleet yet), the lock stays held (session advisory locks ignore
-	 * rollbacks) and lock_timeout goes back to what it was. */
+	 * scope, its state comes in the same round trip, and with drift_set the
+	 * drift check too (only run when something is pending). The statements
+	 * run as one implicit transaction: when the state query fails (no
+	 * schema pgfleet yet), the lock stays held (session advisory locks
+	 * ignore rollbacks) and lock_timeout goes back to what it was. */
 	char *quoted = scope != NULL ? pgf_pg_quote_literal(c, scope, strlen(scope)) : NULL;
 	pgf_buf q = PGF_BUF_INIT;
 	pgf_buf_printf(&q, "SET lock_timeout = '%lldms'; SELECT pg_advisory_lock(" LOCK_KEYS "); SET lock_timeout = 0",
 	               (long long)wait_ms);
 	if (quoted != NULL)
 		pgf_buf_printf(&q, "; " STATE_SQL, quoted);
+	if (quoted != NULL && drift_set != NULL) {
+		char *cond = pending_sql(drift_set);
+		char *check = pgf_drift_read_sql(false, cond);
+		pgf_buf_printf(&q, "; %s", check);
+		free(check);
+		free(cond);
+	}
 	free(quoted);
-	pgf_pg_result *r = NULL;
-	int rc = pgf_pg_query_simple(c, &r, q.ptr, &e);
+	pgf_pg_result *r[3] = { NULL, NULL, NULL };
+	int rc = pgf_pg_query_simple_each(c, r, 3, q.ptr, &e);
 	pgf_buf_free(&q);
+	if (rc != 0 && r[1] != NULL) {
+		/* the state was read; the drift check failed (a database from
+		 * before fingerprints): the engine checks on its own */
+		pgf_error_free(e);
+		e = NULL;
+		rc = 0;
+	}
+	pgf_pg_result_free(r[0]);
 	if (rc != 0 && pgf_pg_error_is(e, PGF_SQLSTATE_LOCK_NOT_AVAILABLE)) {
 		pgf_error_free(e);
 		return 1;
@@ -125,16 +170,31 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error
 	}
 	if (scope != NULL) {
 		pf->exists = true;
-		if (state_from_rows(r, &pf->state, err) != 0) {
-			pgf_pg_result_free(r);
+		if (state_from_rows(r[1], &pf->state, err) != 0) {
+			pgf_pg_result_free(r[1]);
+			pgf_pg_result_free(r[2]);
 			pgf_applied_list_free(&pf->state);
 			memset(pf, 0, sizeof(*pf));
 			return -1;
 		}
 		pf->scope = scope;
+		/* no row: nothing pending, nothing checked */
+		if (r[2] != NULL && pgf_pg_result_rows(r[2]) == 1)
+			pf->drift_read = pgf_drift_state_from(r[2], true, &pf->drift, NULL) == 0;
 	}
-	pgf_pg_result_free(r);
+	pgf_pg_result_free(r[1]);
+	pgf_pg_result_free(r[2]);
 	return 0;
+}
+
+bool pgf_apply_take_drift(pgf_apply_prefetch *pf, const char *scope, pgf_drift_state *out)
+{
+	if (pf == NULL || !pf->drift_read || pf->scope == NULL || strcmp(pf->scope, scope) != 0)
+		return false;
+	*out = pf->drift;
+	memset(&pf->drift, 0, sizeof(pf->drift));
+	pf->drift_read = false;
+	return true;
 }
 
 int pgf_apply_state(pgf_pg *c, pgf_apply_prefetch *pf, const char *scope, pgf_applied_list *out, bool *exists,
@@ -143,6 +203,7 @@ int pgf_apply_state(pgf_pg *c, pgf_apply_prefetch *pf, const char *scope, pgf_ap
 	if (pf != NULL && pf->scope != NULL && strcmp(pf->scope, scope) == 0) {
 		*out = pf->state;
 		*exists = pf->exists;
+		pgf_drift_state_free(&pf->drift); /* not taken: not wanted */
 		memset(pf, 0, sizeof(*pf));
 		return 0;
 	}
@@ -153,6 +214,8 @@ void pgf_apply_prefetch_free(pgf_apply_prefetch *pf)
 {
 	if (pf != NULL && pf->scope != NULL)
 		pgf_applied_list_free(&pf->state);
+	if (pf != NULL)
+		pgf_drift_state_free(&pf->drift);
 	if (pf != NULL)
 		memset(pf, 0, sizeof(*pf));
 }
@@ -237,17 +300,6 @@ int pgf_apply_last_failure(pgf_pg *c, const char *scope, char **out, pgf_error *
 		                    pgf_pg_result_value(r, 0, 4), pgf_pg_result_value(r, 0, 3));
 	pgf_pg_result_free(r);
 	return 0;
-}
-
-/* Values spliced into SQL text come from checked alphabets only: scope
- * names, digit versions, names of [A-Za-z0-9_-], hex digests. */
-static bool literal_safe(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-		      *s == '-'))
-			return false;
-	return true;
 }
 
 /* The session settings a migration runs under, on exactly two lines (error

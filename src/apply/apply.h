@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "pgfleet/drift.h"
 #include "pgfleet/error.h"
 #include "pgfleet/migration.h"
 #include "pgfleet/pg.h"
@@ -24,11 +25,16 @@ typedef struct pgf_content {
 	size_t nstmts;
 } pgf_content;
 
-/* A scope's state read with the lock, in the same round trip. */
+/* A scope's state read with the lock, in the same round trip; with
+ * drift_set, also the schema against its recording (pgf_drift_read without
+ * objects) when a version of drift_set is not applied yet. */
 typedef struct pgf_apply_prefetch {
 	const char *scope;       /* the scope read (NULL: none) */
+	const pgf_migration_set *drift_set; /* the caller's: the scope's versions */
 	pgf_applied_list state;
 	bool exists;
+	bool drift_read;         /* drift holds the check (else: not run, or failed) */
+	pgf_drift_state drift;
 } pgf_apply_prefetch;
 
 /* Takes pgfleet's session advisory lock, waiting up to wait_ms.
@@ -40,6 +46,9 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error
  * pgf_apply_read_state. */
 int pgf_apply_state(pgf_pg *c, pgf_apply_prefetch *pf, const char *scope, pgf_applied_list *out, bool *exists,
                     pgf_error **err);
+/* Hands over pf's drift check when it holds one for scope: true and *out
+ * filled (the caller frees), else false. */
+bool pgf_apply_take_drift(pgf_apply_prefetch *pf, const char *scope, pgf_drift_state *out);
 void pgf_apply_prefetch_free(pgf_apply_prefetch *pf);
 /* Creates schema pgfleet and its tables if absent, or upgrades them to
  * PGF_SCHEMA_VERSION (idempotent). */

@@ -147,49 +147,27 @@ static char *dup_or_null(const char *s)
 	return s ? pgf_strdup(s) : NULL;
 }
 
-int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **err)
+/* The current schema against the recording; without objects, the two
+ * object lists cross the wire only when the fingerprints differ (a
+ * reconcile's check before applying). No row when cond is false. */
+char *pgf_drift_read_sql(bool objects, const char *cond)
+{
+	const char *always = objects ? "true" : "false";
+	return pgf_asprintf(FROM_FUNCTION
+	                    "SELECT cur.fingerprint, CASE WHEN %s OR s.fingerprint IS DISTINCT FROM cur.fingerprint "
+	                    "THEN cur.objects END, s.fingerprint, CASE WHEN %s OR s.fingerprint IS DISTINCT FROM "
+	                    "cur.fingerprint THEN s.objects END, s.scope, s.version, s.action, EXISTS (SELECT 1 FROM "
+	                    "pgfleet.applied_migrations m WHERE m.applied_at > s.recorded_at) FROM cur LEFT JOIN "
+	                    "pgfleet.schema_snapshot s ON true WHERE %s",
+	                    always, always, cond != NULL ? cond : "true");
+}
+
+int pgf_drift_state_from(const pgf_pg_result *r, bool with_snapshot, pgf_drift_state *out, pgf_error **err)
 {
 	memset(out, 0, sizeof(*out));
-	pgf_pg_result *r = NULL;
-	pgf_error *e = NULL;
-	/* without objects, the two object lists cross the wire only when the
-	 * fingerprints differ (a reconcile's check before applying) */
-	const char *always = objects ? "true" : "false";
-	int rc = pgf_pg_query(c, &r,
-	                      FROM_FUNCTION "SELECT cur.fingerprint, CASE WHEN $1::boolean OR s.fingerprint IS DISTINCT "
-	                                    "FROM cur.fingerprint THEN cur.objects END, s.fingerprint, CASE WHEN "
-	                                    "$1::boolean OR s.fingerprint IS DISTINCT FROM cur.fingerprint THEN s.objects "
-	                                    "END, s.scope, s.version, s.action, EXISTS (SELECT 1 FROM pgfleet.applied_migrations m WHERE "
-	                                    "m.applied_at > s.recorded_at) FROM cur LEFT JOIN pgfleet.schema_snapshot s "
-	                                    "ON true",
-	                      1, &always, &e);
-	bool with_snapshot = true;
-	if (rc != 0 && (pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME) ||
-	                pgf_pg_error_is(e, UNDEFINED_FUNCTION))) {
-		/* pgfleet never recorded a fingerprint here: the query itself */
-		pgf_error_free(e);
-		e = NULL;
-		with_snapshot = false;
-		/* under the function's search_path: names print qualified whatever
-		 * the session's is */
-		char *sql = pgf_asprintf("BEGIN READ ONLY; SET LOCAL search_path = pg_catalog;\n%s, cur AS (" CURRENT_SQL
-		                         ") SELECT fingerprint, objects FROM cur;\nCOMMIT",
-		                         lines_sql);
-		rc = pgf_pg_query_simple(c, &r, sql, &e);
-		free(sql);
-		if (rc != 0)
-			pgf_pg_exec(c, "ROLLBACK", NULL);
-	}
-	if (rc != 0) {
-		pgf_error_set(err, PGF_ERR_DB, "reading the schema fingerprint: %s", e->message);
-		pgf_error_free(e);
-		return -1;
-	}
 	bool joined = r != NULL && pgf_pg_result_rows(r) == 1 && pgf_pg_result_value(r, 0, 0) != NULL;
-	if (!joined) {
-		pgf_pg_result_free(r);
+	if (!joined)
 		return pgf_error_set(err, PGF_ERR_DB, "reading the schema fingerprint: no row");
-	}
 	out->fingerprint = pgf_strdup(pgf_pg_result_value(r, 0, 0));
 	out->objects = dup_or_null(pgf_pg_result_value(r, 0, 1));
 	if (with_snapshot) {
@@ -201,8 +179,47 @@ int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **er
 		const char *stale = pgf_pg_result_value(r, 0, 7);
 		out->stale = out->recorded != NULL && stale != NULL && strcmp(stale, "t") == 0;
 	}
-	pgf_pg_result_free(r);
 	return 0;
+}
+
+int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	pgf_pg_result *r = NULL;
+	pgf_error *e = NULL;
+	char *sql = pgf_drift_read_sql(objects, NULL);
+	int rc = pgf_pg_query(c, &r, sql, 0, NULL, &e);
+	free(sql);
+	bool with_snapshot = true;
+	if (rc != 0 && pgf_drift_error_is_layout(e)) {
+		/* pgfleet never recorded a fingerprint here: the query itself */
+		pgf_error_free(e);
+		e = NULL;
+		with_snapshot = false;
+		/* under the function's search_path: names print qualified whatever
+		 * the session's is */
+		sql = pgf_asprintf("BEGIN READ ONLY; SET LOCAL search_path = pg_catalog;\n%s, cur AS (" CURRENT_SQL
+		                   ") SELECT fingerprint, objects FROM cur;\nCOMMIT",
+		                   lines_sql);
+		rc = pgf_pg_query_simple(c, &r, sql, &e);
+		free(sql);
+		if (rc != 0)
+			pgf_pg_exec(c, "ROLLBACK", NULL);
+	}
+	if (rc != 0) {
+		pgf_error_set(err, PGF_ERR_DB, "reading the schema fingerprint: %s", e->message);
+		pgf_error_free(e);
+		return -1;
+	}
+	rc = pgf_drift_state_from(r, with_snapshot, out, err);
+	pgf_pg_result_free(r);
+	return rc;
+}
+
+bool pgf_drift_error_is_layout(const pgf_error *e)
+{
+	return pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME) ||
+	       pgf_pg_error_is(e, UNDEFINED_FUNCTION);
 }
 
 void pgf_drift_state_free(pgf_drift_state *s)

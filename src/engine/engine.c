@@ -218,10 +218,14 @@ static bool outdated(bool exists, const pgf_applied_list *state)
 /* Before applying: the schema against the fingerprint recorded last. A
  * difference is an event (the ledger's drift_found); the policy's on_drift
  * decides whether the scope is refused. Returns -1 when it is not applied. */
-static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *scope, pgf_scope_report *sr)
+static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *scope, pgf_drift_state *pre,
+                       pgf_scope_report *sr)
 {
 	pgf_drift_state st;
-	if (pgf_drift_read(conn, false, &st, &sr->err) != 0) {
+	if (pre != NULL) {
+		st = *pre;
+		memset(pre, 0, sizeof(*pre));
+	} else if (pgf_drift_read(conn, false, &st, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
 		return -1;
 	}
@@ -270,19 +274,21 @@ static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char
 	bool exists = false;
 	const pgf_migration_set *set = sc->set;
 	bool apply = e->opts->mode == PGF_MODE_RECONCILE;
+	/* the drift check that came with the lock, when it did */
+	pgf_drift_state pre;
+	bool have_pre = pgf_apply_take_drift(pf, set->scope, &pre);
 	if (pgf_apply_state(conn, pf, set->scope, &state, &exists, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
+		if (have_pre)
+			pgf_drift_state_free(&pre);
 		return;
 	}
 	if (apply && outdated(exists, &state) && pgf_apply_ensure_schema(conn, &sr->err) != 0) {
 		sr->outcome = PGF_OUTCOME_FAILED;
-		pgf_applied_list_free(&state);
-		return;
+		goto free_state;
 	}
-	if (apply && emit_state(e, target, set->scope, &state, sr) != 0) {
-		pgf_applied_list_free(&state);
-		return;
-	}
+	if (apply && emit_state(e, target, set->scope, &state, sr) != 0)
+		goto free_state;
 	if (e->opts->mode == PGF_MODE_STATUS && exists) {
 		for (size_t i = 0; i < state.count; i++)
 			if (sr->last_applied_at == NULL || strcmp(state.items[i].applied_at, sr->last_applied_at) > 0) {
@@ -326,7 +332,8 @@ static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char
 
 	/* only a target with something to apply pays for the fingerprint */
 	bool drift = !e->opts->policy.drift_off;
-	if (drift && plan.npending > 0 && exists && check_drift(e, conn, target, set->scope, sr) != 0)
+	if (drift && plan.npending > 0 && exists &&
+	    check_drift(e, conn, target, set->scope, have_pre ? &pre : NULL, sr) != 0)
 		goto done;
 	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1, false };
 	sr->outcome = PGF_OUTCOME_UP_TO_DATE;
@@ -349,7 +356,10 @@ static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char
 	}
 done:
 	pgf_plan_free(&plan);
+free_state:
 	pgf_applied_list_free(&state);
+	if (have_pre)
+		pgf_drift_state_free(&pre);
 }
 
 static int version_desc(const void *a, const void *b)
@@ -622,8 +632,12 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 	if (mutating(e)) {
 		/* the first scope's state comes with the lock: one round trip */
 		for (size_t i = 0; i < e->nsets && pf.scope == NULL; i++)
-			if ((e->sets[i].scope->target == PGF_TARGET_MASTER) == master)
+			if ((e->sets[i].scope->target == PGF_TARGET_MASTER) == master) {
 				pf.scope = e->sets[i].set->scope;
+				/* and the drift check, paid only when a version is pending */
+				if (e->opts->mode == PGF_MODE_RECONCILE && !e->opts->policy.drift_off)
+					pf.drift_set = e->sets[i].set;
+			}
 		int busy = pgf_apply_lock(conn, e->opts->policy.advisory_lock_wait_ms, &pf, &err);
 		if (busy != 0) {
 			if (busy > 0)

@@ -267,6 +267,29 @@ int pgf_pg_query_simple(pgf_pg *c, pgf_pg_result **out, const char *sql, pgf_err
 	return 0;
 }
 
+int pgf_pg_query_simple_each(pgf_pg *c, pgf_pg_result **out, size_t n, const char *sql, pgf_error **err)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	if (!PQsendQuery(c->conn, sql))
+		return result_error(c, NULL, NULL, 0, NULL, 0, err);
+	int rc = 0;
+	size_t k = 0;
+	PGresult *res;
+	while ((res = PQgetResult(c->conn)) != NULL) {
+		if (rc == 0 && !ok_status(PQresultStatus(res)))
+			rc = result_error(c, res, NULL, 0, NULL, 0, err);
+		if (rc == 0 && PQresultStatus(res) == PGRES_TUPLES_OK && k < n) {
+			out[k] = pgf_calloc(1, sizeof(pgf_pg_result));
+			out[k++]->res = res;
+		} else
+			PQclear(res);
+	}
+	if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD)
+		rc = result_error(c, NULL, NULL, 0, NULL, 0, err);
+	return rc;
+}
+
 char *pgf_pg_quote_literal(pgf_pg *c, const char *s, size_t len)
 {
 	char *q = PQescapeLiteral(c->conn, s, len);
