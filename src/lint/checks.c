@@ -556,3 +556,28 @@ void pgf_lint_check_stmt(pgf_lint_run *run, const PgQuery__Node *n)
 		break;
 	}
 }
+
+bool pgf_lint_reads(int node_case)
+{
+	switch (node_case) { /* the cases of pgf_lint_check_stmt */
+	case NODE(CREATE_STMT):
+	case NODE(CREATE_TABLE_AS_STMT):
+	case NODE(ALTER_TABLE_STMT):
+	case NODE(INDEX_STMT):
+	case NODE(DROP_STMT):
+	case NODE(DROPDB_STMT):
+	case NODE(REINDEX_STMT):
+	case NODE(TRANSACTION_STMT):
+	case NODE(RENAME_STMT):
+	case NODE(TRUNCATE_STMT):
+	case NODE(UPDATE_STMT):
+	case NODE(DELETE_STMT):
+	case NODE(VACUUM_STMT):
+	case NODE(CLUSTER_STMT):
+	case NODE(LOCK_STMT):
+	case NODE(ALTER_ENUM_STMT):
+		return true;
+	default:
+		return false;
+	}
+}
