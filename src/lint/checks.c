@@ -18,7 +18,9 @@
 #define AT(x) PG_QUERY__ALTER_TABLE_TYPE__AT_##x
 #define OBJECT(x) PG_QUERY__OBJECT_TYPE__OBJECT_##x
 
-/* protobuf has no absent string: "" stands for NULL (as JSON left it out). */
+/* The trees come from libpg_query's JSON (tree.c), which leaves out an
+ * Integer node's value unless it is positive: no rule reads one.
+ * protobuf has no absent string: "" stands for NULL (as JSON left it out). */
 static const char *str(const char *s)
 {
 	return s && *s ? s : NULL;

@@ -59,7 +59,7 @@ static int first_token(pgf_lint_run *run, pgf_lint_stmt *st, pgf_error **err)
 static int read_tree(pgf_lint_stmt *st, const pgf_tree_stmt *raw, const char *text, pgf_arena **arena,
                      pgf_error **err)
 {
-	st->node = pgf_tree_node(raw, arena);
+	st->node = raw->node;
 	if (st->node != NULL)
 		return 0;
 	char *sql = pgf_strndup(text + st->from, st->to - st->from);
@@ -368,7 +368,7 @@ pgf_lint_parsed *pgf_lint_parse(const char *text, size_t len)
 		p->syntax_at = parsed.error->cursorpos > 0
 		                       ? pgf_srcmap_char_to_offset(&run.map, (size_t)parsed.error->cursorpos)
 		                       : len;
-	} else if (pgf_tree_statements(parsed.parse_tree, &raw, &nraw) != 0)
+	} else if (pgf_tree_statements(parsed.parse_tree, pgf_lint_reads, &p->arena, &raw, &nraw) != 0)
 		pgf_error_set(&p->err, PGF_ERR_INTERNAL, "the parse tree could not be read (unexpected JSON)");
 	else if (strstr(text, "pgfleet:") == NULL || pgf_srcmap_scan(&run.map, &p->err) == 0)
 		find_statements(&run, raw, nraw, &p->arena, &p->err);

@@ -188,16 +188,17 @@ static bool take(reader *r, char c)
 /* The end of the string starting at p (at its quote); NULL when unterminated. */
 static const char *string_end(const char *p, bool *escaped)
 {
-	for (p++; *p != '"'; p++) {
-		if (*p == '\0')
+	for (p++;; p++) {
+		/* most strings are short names: the loop is faster than strcspn */
+		while (*p != '"' && *p != '\\' && *p != '\0')
+			p++;
+		if (*p == '"')
+			return p;
+		if (*p == '\0' || p[1] == '\0')
 			return NULL;
-		if (*p == '\\') {
-			*escaped = true;
-			if (*++p == '\0')
-				return NULL;
-		}
+		*escaped = true;
+		p++;
 	}
-	return p;
 }
 
 static bool skip_value(reader *r)
@@ -548,8 +549,8 @@ static bool read_size(reader *r, size_t *out)
 	return true;
 }
 
-/* One RawStmt: its stmt (type and where), stmt_location, stmt_len. */
-static bool read_raw_stmt(reader *r, pgf_tree_stmt *st)
+/* One RawStmt: its stmt (type, where, its tree when wanted), stmt_location, stmt_len. */
+static bool read_raw_stmt(reader *r, pgf_tree_stmt *st, bool (*want)(int node_case))
 {
 	memset(st, 0, sizeof(*st));
 	if (!take(r, '{'))
@@ -571,7 +572,13 @@ static bool read_raw_stmt(reader *r, pgf_tree_stmt *st)
 			if (take(r, '{') && key(r, &type, &tlen) && (f = node_field(type, tlen)) != NULL)
 				st->node_case = (int)f->id;
 			r->p = st->json;
-			ok = skip_value(r);
+			if (want != NULL && want(st->node_case))
+				st->node = (PgQuery__Node *)read_message(r, &pg_query__node__descriptor);
+			if (st->node == NULL) {
+				r->p = st->json;
+				ok = skip_value(r);
+			} else
+				ok = true;
 		} else if (len == 13 && memcmp(k, "stmt_location", 13) == 0)
 			ok = read_size(r, &st->location);
 		else if (len == 8 && memcmp(k, "stmt_len", 8) == 0)
@@ -584,9 +591,10 @@ static bool read_raw_stmt(reader *r, pgf_tree_stmt *st)
 	return take(r, '}');
 }
 
-int pgf_tree_statements(const char *json, pgf_tree_stmt **out, size_t *n)
+int pgf_tree_statements(const char *json, bool (*want)(int node_case), pgf_arena **arena, pgf_tree_stmt **out,
+                        size_t *n)
 {
-	reader r = { json, NULL, NULL, 0, 0 };
+	reader r = { json, arena, NULL, 0, 0 };
 	pgf_tree_stmt *items = NULL;
 	size_t count = 0, cap = 0;
 	bool ok = take(&r, '{');
@@ -600,7 +608,7 @@ int pgf_tree_statements(const char *json, pgf_tree_stmt **out, size_t *n)
 				if (ok && !take(&r, ']')) {
 					do {
 						PGF_ARRAY_GROW(items, count, cap);
-						ok = read_raw_stmt(&r, &items[count++]);
+						ok = read_raw_stmt(&r, &items[count++], want);
 					} while (ok && take(&r, ','));
 					ok = ok && take(&r, ']');
 				}
@@ -609,6 +617,7 @@ int pgf_tree_statements(const char *json, pgf_tree_stmt **out, size_t *n)
 		} while (ok && take(&r, ','));
 		ok = ok && take(&r, '}');
 	}
+	free(r.stack);
 	if (!ok) {
 		free(items);
 		items = NULL;
