@@ -1,5 +1,5 @@
-/* The statement rules, over libpg_query's protobuf parse tree (PostgreSQL 15
- * nodes, unpacked into protobuf-c structs). A rule that is about locking an
+/* The statement rules, over libpg_query's parse tree (PostgreSQL 15 nodes,
+ * in the protobuf-c structs of its protobuf format: tree.c). A rule that is about locking an
  * existing table does not fire for a table (or index) created earlier in the
  * same file: it is empty (CREATE ... IF NOT EXISTS does not count: the table
  * may already exist). */

@@ -1,6 +1,7 @@
-/* pgf_lint_text: parse a file with libpg_query, run the statement rules,
- * read `-- pgfleet:` comments (waivers, misplaced directives) from the
- * scanner's comment tokens, and apply severities and waivers. */
+/* pgf_lint_text: parse a file with libpg_query (once, whole: its errors,
+ * its statements, their trees from the JSON answer), run the statement
+ * rules, read `-- pgfleet:` comments (waivers, misplaced directives) from
+ * the scanner's comment tokens, and apply severities and waivers. */
 #include <pg_query.h>
 #include <stdarg.h>
 #include <stddef.h>

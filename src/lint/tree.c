@@ -71,51 +71,49 @@ ProtobufCAllocator pgf_arena_allocator(pgf_arena **arena)
 
 /* ---- a Node's types by name ---- */
 
+/* A Node's oneof fields by their message type's name (the JSON key), in an
+ * open-addressing table built once. */
 typedef struct node_key {
-	const char *name; /* the message type's name, the JSON key */
+	const char *name;
+	size_t len;
 	const ProtobufCFieldDescriptor *field;
 } node_key;
 
-static node_key node_keys[512];
-static size_t n_node_keys;
+#define NODE_SLOTS 1024 /* a power of two, over twice the Node's ~240 fields */
+static node_key node_keys[NODE_SLOTS];
 static pthread_once_t node_keys_once = PTHREAD_ONCE_INIT;
 
-static int node_key_cmp(const void *a, const void *b)
+static size_t name_hash(const char *s, size_t len)
 {
-	return strcmp(((const node_key *)a)->name, ((const node_key *)b)->name);
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h & (NODE_SLOTS - 1);
 }
 
 static void node_keys_init(void)
 {
 	const ProtobufCMessageDescriptor *d = &pg_query__node__descriptor;
-	for (unsigned i = 0; i < d->n_fields && n_node_keys < sizeof(node_keys) / sizeof(node_keys[0]); i++) {
+	for (unsigned i = 0; i < d->n_fields && i < NODE_SLOTS / 2; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
 		/* "pg_query.A_Const": its short_name is "AConst" */
 		const char *name = ((const ProtobufCMessageDescriptor *)f->descriptor)->name, *dot = strrchr(name, '.');
-		node_keys[n_node_keys++] = (node_key){ dot ? dot + 1 : name, f };
+		name = dot ? dot + 1 : name;
+		size_t len = strlen(name), h = name_hash(name, len);
+		while (node_keys[h].name != NULL)
+			h = (h + 1) & (NODE_SLOTS - 1);
+		node_keys[h] = (node_key){ name, len, f };
 	}
-	qsort(node_keys, n_node_keys, sizeof(node_key), node_key_cmp);
 }
 
 static const ProtobufCFieldDescriptor *node_field(const char *key, size_t len)
 {
 	pthread_once(&node_keys_once, node_keys_init);
-	size_t lo = 0, hi = n_node_keys;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *name = node_keys[mid].name;
-		int c = strncmp(name, key, len);
-		if (c == 0)
-			c = name[len] == '\0' ? 0 : 1;
-		if (c == 0)
-			return node_keys[mid].field;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	for (size_t h = name_hash(key, len); node_keys[h].name != NULL; h = (h + 1) & (NODE_SLOTS - 1))
+		if (node_keys[h].len == len && memcmp(node_keys[h].name, key, len) == 0)
+			return node_keys[h].field;
 	return NULL;
 }
 
@@ -153,7 +151,8 @@ static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescript
 		return node_field(key, len);
 	for (unsigned k = 0; k < d->n_fields; k++) {
 		unsigned i = (*cursor + k) % d->n_fields;
-		if (field_is(d->fields[i].name, key, len)) {
+		const char *name = d->fields[i].name;
+		if ((name[0] | 0x20) == (key[0] | 0x20) && field_is(name, key, len)) {
 			*cursor = i + 1;
 			return &d->fields[i];
 		}
@@ -350,6 +349,18 @@ static char *read_string(reader *r)
 
 static ProtobufCMessage *read_message(reader *r, const ProtobufCMessageDescriptor *d);
 
+/* Whether the text goes on with w (then past it); stops at a NUL. */
+static bool word(reader *r, const char *w)
+{
+	size_t i = 0;
+	while (w[i] != '\0' && r->p[i] == w[i])
+		i++;
+	if (w[i] != '\0')
+		return false;
+	r->p += i;
+	return true;
+}
+
 /* One value of field f's type, as 64 bits (a pointer, an integer, a double's bits). */
 static bool read_value(reader *r, const ProtobufCFieldDescriptor *f, uint64_t *out)
 {
@@ -382,12 +393,12 @@ static bool read_value(reader *r, const ProtobufCFieldDescriptor *f, uint64_t *o
 		return true;
 	}
 	case PROTOBUF_C_TYPE_BOOL:
-		if (strncmp(r->p, "true", 4) == 0 || strncmp(r->p, "false", 5) == 0) {
-			*out = *r->p == 't';
-			r->p += *r->p == 't' ? 4 : 5;
+		if (word(r, "true")) {
+			*out = 1;
 			return true;
 		}
-		return false;
+		*out = 0;
+		return word(r, "false");
 	case PROTOBUF_C_TYPE_UINT32:
 	case PROTOBUF_C_TYPE_FIXED32:
 	case PROTOBUF_C_TYPE_UINT64:
