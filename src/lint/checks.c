@@ -1,5 +1,5 @@
-/* The statement rules, over libpg_query's protobuf parse tree (PostgreSQL 15
- * nodes, unpacked into protobuf-c structs). A rule that is about locking an
+/* The statement rules, over libpg_query's parse tree (PostgreSQL 15 nodes,
+ * in the protobuf-c structs of its protobuf format: tree.c). A rule that is about locking an
  * existing table does not fire for a table (or index) created earlier in the
  * same file: it is empty (CREATE ... IF NOT EXISTS does not count: the table
  * may already exist). */
@@ -18,7 +18,9 @@
 #define AT(x) PG_QUERY__ALTER_TABLE_TYPE__AT_##x
 #define OBJECT(x) PG_QUERY__OBJECT_TYPE__OBJECT_##x
 
-/* protobuf has no absent string: "" stands for NULL (as JSON left it out). */
+/* The trees come from libpg_query's JSON (tree.c), which leaves out an
+ * Integer node's value unless it is positive: no rule reads one.
+ * protobuf has no absent string: "" stands for NULL (as JSON left it out). */
 static const char *str(const char *s)
 {
 	return s && *s ? s : NULL;
@@ -554,5 +556,30 @@ void pgf_lint_check_stmt(pgf_lint_run *run, const PgQuery__Node *n)
 		break;
 	default:
 		break;
+	}
+}
+
+bool pgf_lint_reads(int node_case)
+{
+	switch (node_case) { /* the cases of pgf_lint_check_stmt */
+	case NODE(CREATE_STMT):
+	case NODE(CREATE_TABLE_AS_STMT):
+	case NODE(ALTER_TABLE_STMT):
+	case NODE(INDEX_STMT):
+	case NODE(DROP_STMT):
+	case NODE(DROPDB_STMT):
+	case NODE(REINDEX_STMT):
+	case NODE(TRANSACTION_STMT):
+	case NODE(RENAME_STMT):
+	case NODE(TRUNCATE_STMT):
+	case NODE(UPDATE_STMT):
+	case NODE(DELETE_STMT):
+	case NODE(VACUUM_STMT):
+	case NODE(CLUSTER_STMT):
+	case NODE(LOCK_STMT):
+	case NODE(ALTER_ENUM_STMT):
+		return true;
+	default:
+		return false;
 	}
 }

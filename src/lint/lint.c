@@ -1,6 +1,7 @@
-/* pgf_lint_text: parse a file with libpg_query, run the statement rules,
- * read `-- pgfleet:` comments (waivers, misplaced directives) from the
- * scanner's comment tokens, and apply severities and waivers. */
+/* pgf_lint_text: parse a file with libpg_query (once, whole: its errors,
+ * its statements, their trees from the JSON answer), run the statement
+ * rules, read `-- pgfleet:` comments (waivers, misplaced directives) from
+ * the scanner's comment tokens, and apply severities and waivers. */
 #include <pg_query.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "lint_internal.h"
 #include "pgfleet/common.h"
+#include "tree.h"
 
 void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt, ...)
 {
@@ -23,16 +25,85 @@ void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt
 
 /* ---- statements ---- */
 
-/* The statements' extents, from the parser's split. */
-static void find_statements(pgf_lint_run *run, const PgQuerySplitResult *split)
+static bool space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* A statement's first token, from the scanner's tokens of the file, or from
+ * those of the statement alone when the file's were not needed. */
+static int first_token(pgf_lint_run *run, pgf_lint_stmt *st, pgf_error **err)
 {
 	const pgf_srcmap *m = &run->map;
-	run->stmts = pgf_calloc((size_t)split->n_stmts + 1, sizeof(pgf_lint_stmt));
-	for (int i = 0; i < split->n_stmts; i++) {
-		int loc = split->stmts[i]->stmt_location;
-		int len = split->stmts[i]->stmt_len;
-		size_t from = (size_t)(loc > 0 ? loc : 0);
-		size_t to = len > 0 ? from + (size_t)len : m->len;
+	size_t at = st->from;
+	while (at < st->to && space(m->text[at]))
+		at++;
+	st->start = at;
+	if (at + 1 >= st->to || !((m->text[at] == '-' && m->text[at + 1] == '-') ||
+	                          (m->text[at] == '/' && m->text[at + 1] == '*')))
+		return 0; /* blanks, then a token: the file parsed */
+	char *sql = pgf_strndup(m->text + st->from, st->to - st->from);
+	pgf_srcmap own;
+	pgf_srcmap_init(&own, sql, st->to - st->from);
+	int rc = pgf_srcmap_scan(&own, err);
+	size_t k = rc == 0 ? pgf_srcmap_first_token(&own, 0) : own.ntokens;
+	if (k < own.ntokens)
+		st->start = st->from + own.tokens[k].start;
+	pgf_srcmap_free(&own);
+	free(sql);
+	return rc;
+}
+
+/* A statement's tree, from the file's JSON tree; or, should that not fit
+ * the protobuf structs, from the parser's protobuf answer for the statement
+ * alone (its locations then count from the statement's start). */
+static int read_tree(pgf_lint_stmt *st, const pgf_tree_stmt *raw, const char *text, pgf_arena **arena,
+                     pgf_error **err)
+{
+	st->node = raw->node;
+	if (st->node != NULL)
+		return 0;
+	char *sql = pgf_strndup(text + st->from, st->to - st->from);
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	int rc = 0;
+	if (r.error == NULL) {
+		ProtobufCAllocator a = pgf_arena_allocator(arena);
+		PgQuery__ParseResult *tree =
+		        pg_query__parse_result__unpack(&a, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+		if (tree == NULL)
+			rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
+		else if (tree->n_stmts > 0) {
+			st->node = tree->stmts[0]->stmt;
+			st->base = st->from;
+		}
+	}
+	pg_query_free_protobuf_parse_result(r);
+	free(sql);
+	return rc;
+}
+
+/* The statements' extents, from the parser's RawStmts. With the file's
+ * tokens (it has `pgfleet:` comments to read), where each statement's
+ * tokens end and its semicolon; without, only where it starts, for those a
+ * rule reads (the tokens of a whole file cost more than all the rest). */
+static int find_statements(pgf_lint_run *run, const pgf_tree_stmt *raw, size_t n, pgf_arena **arena,
+                           pgf_error **err)
+{
+	const pgf_srcmap *m = &run->map;
+	run->stmts = pgf_calloc(n + 1, sizeof(pgf_lint_stmt));
+	for (size_t i = 0; i < n; i++) {
+		size_t from = raw[i].location < m->len ? raw[i].location : m->len;
+		size_t to = raw[i].len > 0 && from + raw[i].len <= m->len ? from + raw[i].len : m->len;
+		if (m->tokens == NULL) {
+			pgf_lint_stmt *st = &run->stmts[run->nstmts++];
+			st->from = from;
+			st->to = to;
+			st->start = st->end = st->semicolon = from;
+			if (pgf_lint_reads(raw[i].node_case) &&
+			    (first_token(run, st, err) != 0 || read_tree(st, &raw[i], m->text, arena, err) != 0))
+				return -1;
+			continue;
+		}
 		size_t k = pgf_srcmap_first_token(m, from);
 		if (k >= m->ntokens || m->tokens[k].start >= to)
 			continue;
@@ -46,100 +117,10 @@ static void find_statements(pgf_lint_run *run, const PgQuerySplitResult *split)
 		while (k < m->ntokens && pgf_token_is_comment(&m->tokens[k]))
 			k++;
 		st->semicolon = k < m->ntokens && m->tokens[k].kind == PGF_TOKEN_SEMICOLON ? m->tokens[k].end : st->end;
+		if (pgf_lint_reads(raw[i].node_case) && read_tree(st, &raw[i], m->text, arena, err) != 0)
+			return -1;
 	}
-}
-
-/* Whether the k-th token (of a statement's first ones) is the word w. */
-static bool word_at(const pgf_srcmap *m, size_t k, const char *w)
-{
-	size_t n = strlen(w);
-	return k < m->ntokens && m->tokens[k].end - m->tokens[k].start == n &&
-	       strncasecmp(m->text + m->tokens[k].start, w, n) == 0;
-}
-
-/* Whether any rule looks at a statement: those that start with a word no
- * rule reads (INSERT seed data, grants, comments, function and view
- * definitions) are not turned into a tree at all, the costly part of
- * reading the parser's answer. (SELECT ... INTO is a SelectStmt in the raw
- * tree: no rule reads it.) */
-static bool wanted(const pgf_lint_run *run, const pgf_lint_stmt *st)
-{
-	static const char *const skip[] = { "insert", "select", "comment", "grant", "revoke", "set", "reset",
-		                            "show", "notify", "analyze", "copy", "do", "values", NULL };
-	const pgf_srcmap *m = &run->map;
-	size_t k = pgf_srcmap_first_token(m, st->start);
-	for (const char *const *w = skip; *w; w++)
-		if (word_at(m, k, *w))
-			return false;
-	if (word_at(m, k, "create")) {
-		size_t j = k + 1;
-		if (word_at(m, j, "or") && word_at(m, j + 1, "replace"))
-			j += 2;
-		return !(word_at(m, j, "function") || word_at(m, j, "procedure") || word_at(m, j, "trigger") ||
-		         word_at(m, j, "view"));
-	}
-	return true;
-}
-
-/* ---- trees: unpacked into an arena, freed at once with the file ---- */
-
-typedef struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, size;
-	max_align_t data[];
-} arena_chunk;
-
-static void *arena_alloc(void *data, size_t size)
-{
-	arena_chunk **head = data;
-	size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-	arena_chunk *c = *head;
-	if (c == NULL || c->size - c->used < size) {
-		/* 4 KiB, doubling to 64 KiB: most files' trees are small */
-		size_t cap = c == NULL ? 4096 : c->size < 65536 ? 2 * c->size : 65536;
-		if (cap < size)
-			cap = size;
-		c = pgf_malloc(sizeof(arena_chunk) + cap);
-		c->next = *head;
-		c->used = 0;
-		c->size = cap;
-		*head = c;
-	}
-	void *p = (char *)c->data + c->used;
-	c->used += size;
-	return p;
-}
-
-static void arena_free(void *data, void *p)
-{
-	(void)data;
-	(void)p; /* all at once, in arena_release */
-}
-
-static void arena_release(arena_chunk *c)
-{
-	while (c != NULL) {
-		arena_chunk *next = c->next;
-		free(c);
-		c = next;
-	}
-}
-
-/* Parses one statement on its own, into its tree (in *arena). */
-static int parse_statement(pgf_lint_stmt *st, const char *text, arena_chunk **arena, pgf_error **err)
-{
-	char *sql = pgf_strndup(text + st->from, st->to - st->from);
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
-	int rc = 0;
-	if (r.error == NULL) {
-		ProtobufCAllocator a = { arena_alloc, arena_free, arena };
-		st->tree = pg_query__parse_result__unpack(&a, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-		if (st->tree == NULL)
-			rc = pgf_error_set(err, PGF_ERR_INTERNAL, "the parse tree could not be read (protobuf unpack failed)");
-	}
-	pg_query_free_protobuf_parse_result(r);
-	free(sql);
-	return rc;
+	return 0;
 }
 
 /* ---- comments: waivers and directives ---- */
@@ -156,11 +137,6 @@ typedef struct waivers {
 	waiver *items;
 	size_t count, cap;
 } waivers;
-
-static bool space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
 
 /* Which statement a comment at [start, end) is about: the one it is inside,
  * the one ending on its line before it, or the next one when only comment
@@ -364,7 +340,7 @@ struct pgf_lint_parsed {
 	pgf_srcmap map;
 	pgf_lint_stmt *stmts;
 	size_t nstmts;
-	arena_chunk *arena;    /* the statements' trees */
+	pgf_arena *arena;      /* the statements' trees */
 	char *syntax;          /* the parser's error, or NULL */
 	size_t syntax_at;
 	pgf_error *err;        /* an internal failure */
@@ -383,21 +359,22 @@ pgf_lint_parsed *pgf_lint_parse(const char *text, size_t len)
 		p->map = run.map;
 		return p;
 	}
-	/* the whole file through the parser, for its errors and statements;
-	 * then each statement a rule reads, as a tree */
-	PgQuerySplitResult split = pg_query_split_with_parser(text);
-	if (split.error != NULL) {
-		p->syntax = pgf_strdup(split.error->message);
-		p->syntax_at = split.error->cursorpos > 0
-		                       ? pgf_srcmap_char_to_offset(&run.map, (size_t)split.error->cursorpos)
+	/* the whole file through the parser, for its errors, statements and
+	 * trees; the scanner's tokens only when there are `pgfleet:` comments */
+	PgQueryParseResult parsed = pg_query_parse(text);
+	pgf_tree_stmt *raw = NULL;
+	size_t nraw = 0;
+	if (parsed.error != NULL) {
+		p->syntax = pgf_strdup(parsed.error->message);
+		p->syntax_at = parsed.error->cursorpos > 0
+		                       ? pgf_srcmap_char_to_offset(&run.map, (size_t)parsed.error->cursorpos)
 		                       : len;
-	} else if (pgf_srcmap_scan(&run.map, &p->err) == 0) {
-		find_statements(&run, &split);
-		for (size_t i = 0; i < run.nstmts && p->err == NULL; i++)
-			if (wanted(&run, &run.stmts[i]))
-				parse_statement(&run.stmts[i], text, &p->arena, &p->err);
-	}
-	pg_query_free_split_result(split);
+	} else if (pgf_tree_statements(parsed.parse_tree, pgf_lint_reads, &p->arena, &raw, &nraw) != 0)
+		pgf_error_set(&p->err, PGF_ERR_INTERNAL, "the parse tree could not be read (unexpected JSON)");
+	else if (strstr(text, "pgfleet:") == NULL || pgf_srcmap_scan(&run.map, &p->err) == 0)
+		find_statements(&run, raw, nraw, &p->arena, &p->err);
+	free(raw);
+	pg_query_free_parse_result(parsed);
 	p->map = run.map;
 	p->stmts = run.stmts;
 	p->nstmts = run.nstmts;
@@ -408,7 +385,7 @@ void pgf_lint_parsed_free(pgf_lint_parsed *p)
 {
 	if (p == NULL)
 		return;
-	arena_release(p->arena);
+	pgf_arena_release(p->arena);
 	free(p->stmts);
 	free(p->syntax);
 	pgf_error_free(p->err);
@@ -436,9 +413,9 @@ int pgf_lint_check(pgf_lint_parsed *p, pgf_lint_findings *out, const pgf_lint_op
 	else {
 		for (size_t i = 0; i < run.nstmts; i++) {
 			run.cur = i;
-			run.base = run.stmts[i].from;
-			if (run.stmts[i].tree != NULL && run.stmts[i].tree->n_stmts > 0)
-				pgf_lint_check_stmt(&run, run.stmts[i].tree->stmts[0]->stmt);
+			run.base = run.stmts[i].base;
+			if (run.stmts[i].node != NULL)
+				pgf_lint_check_stmt(&run, run.stmts[i].node);
 		}
 		waivers w = { NULL, 0, 0 };
 		for (size_t k = 0; k < run.map.ntokens; k++)

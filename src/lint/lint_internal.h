@@ -13,7 +13,8 @@ typedef struct pgf_lint_stmt {
 	size_t end;        /* end of its last token */
 	size_t semicolon;  /* end of its terminating ';', or end */
 	size_t from, to;   /* the parser's extent: leading comments and blanks too */
-	PgQuery__ParseResult *tree; /* of text[from, to), when a rule reads the statement */
+	const PgQuery__Node *node; /* its tree, when a rule reads the statement */
+	size_t base;       /* the byte offset the tree's locations count from */
 } pgf_lint_stmt;
 
 typedef struct pgf_raw_finding {
@@ -61,6 +62,9 @@ typedef struct pgf_lint_run {
 void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt, ...) PGF_PRINTF(4, 5);
 /* Runs the statement rules on one parsed statement node. */
 void pgf_lint_check_stmt(pgf_lint_run *run, const PgQuery__Node *stmt);
+/* Whether a rule reads statements of a node type (PgQuery__Node__NodeCase):
+ * only those are read into a tree. */
+bool pgf_lint_reads(int node_case);
 void pgf_name_list_free(pgf_name_list *l);
 
 /* facts.c */

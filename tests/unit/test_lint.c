@@ -2,8 +2,11 @@
  * rule-by-rule corpus is tests/lint (run by tests/integration/lint.sh). */
 #include "unit.h"
 
+#include <pg_query.h>
+
 #include "pgfleet/lint.h"
 #include "pgfleet/policy.h"
+#include "src/lint/tree.h"
 
 static const pgf_lint_opts tx = { .transactional = true, .waivers_count = true };
 
@@ -74,6 +77,154 @@ static void test_statement_positions(void **state)
 	expect_one("SELECT 1;\r\n\tDROP TABLE t;\r\n", &tx, "ban-drop-table", 2, 2);
 	/* the last statement without a semicolon */
 	expect_one("SELECT 1; VACUUM FULL t", &tx, "ban-vacuum-full", 1, 11);
+}
+
+static void test_statement_positions_without_scanner(void **state)
+{
+	(void)state;
+	/* without a pgfleet: comment the file's tokens are not read: a
+	 * statement's start is found after blanks, or by the scanner over the
+	 * statement alone when a comment comes first */
+	static const char *const texts[] = {
+		"SELECT 1; -- a comment ; /* not closed\n/* one /* nested */ comment */ -- and one more\n  ALTER TABLE t DROP COLUMN c;\n",
+		"SELECT 1 AS \"pgfleet:x\"; -- a quoted name\n/* one /* nested */ comment */ -- and one more\n  ALTER TABLE t DROP COLUMN c;\n",
+		"SELECT 1; SELECT 'pgfleet:';\n/* one /* nested */ comment */ -- and one more\n  ALTER TABLE t DROP COLUMN c;\n",
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		expect_one(texts[i], &tx, "ban-drop-column", 3, 3);
+	expect_one("SELECT 1\n-\n-1;\nDROP TABLE t;", &tx, "ban-drop-table", 4, 1);
+	expect_one("SELECT 1;-- x\nDROP TABLE t;", &tx, "ban-drop-table", 2, 1);
+	expect_one("/**/DROP TABLE t", &tx, "ban-drop-table", 1, 5);
+}
+
+/* Statements of every kind the rules read, and the JSON writer's escapes. */
+static const char *const trees[] = {
+	"CREATE TABLE s.t (id bigserial PRIMARY KEY, n numeric(12, 2) DEFAULT -1.5e3, c char(3) NOT NULL,\n"
+	"  flag boolean DEFAULT true, b bit(3) DEFAULT B'101', x text DEFAULT E'a\\tb\\nc\\\\d\\\"e\\u00e9',\n"
+	"  u text DEFAULT 'ä€😀 <&> \"q\" \\', z int DEFAULT NULL, o int DEFAULT 0, big bigint DEFAULT 9223372036854775807,\n"
+	"  CONSTRAINT ck CHECK (n > 0 AND c <> '' OR x IS NOT NULL) NOT VALID, UNIQUE (c, x)) PARTITION BY RANGE (id);",
+	"CREATE UNLOGGED TABLE IF NOT EXISTS t2 (LIKE t INCLUDING ALL) WITH (fillfactor = 70);",
+	"CREATE TABLE t3 AS SELECT a.id, count(*) FILTER (WHERE a.n > 2) FROM t a JOIN t2 b USING (id) GROUP BY 1 WITH NO DATA;",
+	"ALTER TABLE ONLY t ADD COLUMN IF NOT EXISTS d timestamp(3) without time zone DEFAULT now() NOT NULL,\n"
+	"  ALTER COLUMN c TYPE varchar(10) USING c::varchar, ALTER COLUMN n SET NOT NULL, DROP COLUMN x CASCADE,\n"
+	"  ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES other (id) ON DELETE SET NULL NOT VALID, VALIDATE CONSTRAINT ck;",
+	"ALTER TABLE t DETACH PARTITION t_2020 CONCURRENTLY; ALTER TABLE t RENAME COLUMN a TO b;",
+	"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t USING btree (lower(c) DESC NULLS LAST, n) INCLUDE (x) WHERE n > 0;",
+	"DROP INDEX CONCURRENTLY IF EXISTS i, j CASCADE; DROP TABLE a.b, c; DROP DATABASE d; DROP TYPE e;",
+	"REINDEX (VERBOSE) INDEX CONCURRENTLY i; REINDEX TABLE t;",
+	"BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT s; ROLLBACK TO s; COMMIT; START TRANSACTION; END;",
+	"ALTER TABLE t RENAME TO u; ALTER INDEX i RENAME TO j; ALTER TYPE e RENAME VALUE 'a' TO 'b';",
+	"TRUNCATE TABLE ONLY t, u RESTART IDENTITY CASCADE;",
+	"WITH x AS (SELECT id FROM t WHERE n = $1) UPDATE t SET n = n + 1, c = DEFAULT FROM x WHERE t.id = x.id RETURNING *;",
+	"DELETE FROM t WHERE id IN (SELECT id FROM t LIMIT 10); DELETE FROM t;",
+	"VACUUM (FULL, ANALYZE) t (id); VACUUM FULL; ANALYZE t; CLUSTER t USING i; CLUSTER;",
+	"LOCK TABLE t, u IN ACCESS EXCLUSIVE MODE NOWAIT;",
+	"ALTER TYPE e ADD VALUE IF NOT EXISTS 'z' BEFORE 'a'; ALTER TYPE e ADD VALUE 'y';",
+	"INSERT INTO t (id, c) VALUES (1, 'a'), (2, NULL) ON CONFLICT (id) DO UPDATE SET c = excluded.c;",
+	"CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;",
+	"SELECT CASE WHEN 1 = ANY(ARRAY[1, 2]) THEN 'x'::text ELSE NULL END, interval '1 day', '{1}'::int[], 1.0::float8",
+	"ALTER TABLE t ALTER COLUMN a TYPE int[][], ALTER COLUMN b SET DEFAULT -42, ALTER COLUMN c SET (n_distinct = -1);",
+	"",
+};
+
+/* libpg_query 15-4.0's JSON writes an Integer's ival only when it is
+ * positive: what the JSON route gives for the negative ones (no rule reads
+ * an Integer's value). */
+static void zero_negative_integers(ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	if (strcmp(d->name, "pg_query.Integer") == 0 && ((PgQuery__Integer *)m)->ival < 0)
+		((PgQuery__Integer *)m)->ival = 0;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		char *at = (char *)m + f->offset;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			ProtobufCMessage **items = *(ProtobufCMessage ***)at;
+			for (size_t k = 0; k < *(size_t *)((char *)m + f->quantifier_offset); k++)
+				zero_negative_integers(items[k]);
+		} else if (*(ProtobufCMessage **)at != NULL &&
+		           (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+		            *(uint32_t *)((char *)m + f->quantifier_offset) == f->id))
+			zero_negative_integers(*(ProtobufCMessage **)at);
+	}
+}
+
+static bool every(int node_case)
+{
+	(void)node_case;
+	return true;
+}
+
+/* Trees read from pg_query_parse's JSON are the structs that unpacking
+ * pg_query_parse_protobuf's answer makes: both pack to the same bytes
+ * (but for negative Integers, above). */
+static void test_tree_from_json(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		PgQueryParseResult json = pg_query_parse(trees[i]);
+		PgQueryProtobufParseResult pb = pg_query_parse_protobuf(trees[i]);
+		assert_null(json.error);
+		assert_null(pb.error);
+		pgf_arena *arena = NULL;
+		ProtobufCMessage *m = pgf_tree_message(json.parse_tree, &pg_query__parse_result__descriptor, &arena);
+		if (m == NULL)
+			fail_msg("not read: %s", trees[i]);
+		size_t n = protobuf_c_message_get_packed_size(m);
+		uint8_t *packed = malloc(n + 1);
+		assert_int_equal(protobuf_c_message_pack(m, packed), n);
+		PgQuery__ParseResult *want =
+		        pg_query__parse_result__unpack(NULL, pb.parse_tree.len, (const uint8_t *)pb.parse_tree.data);
+		assert_non_null(want);
+		zero_negative_integers(&want->base);
+		size_t wn = protobuf_c_message_get_packed_size(&want->base);
+		uint8_t *wanted = malloc(wn + 1);
+		assert_int_equal(protobuf_c_message_pack(&want->base, wanted), wn);
+		if (n != wn || memcmp(packed, wanted, n) != 0)
+			fail_msg("packed differently (%zu bytes against %zu): %s", n, wn, trees[i]);
+		free(wanted);
+		pg_query__parse_result__free_unpacked(want, NULL);
+		/* the statements: where they are, their types, each one's tree */
+		pgf_tree_stmt *st = NULL;
+		size_t count = 0;
+		assert_int_equal(pgf_tree_statements(json.parse_tree, every, &arena, &st, &count), 0);
+		PgQuery__ParseResult *r = (PgQuery__ParseResult *)m;
+		assert_int_equal(count, r->n_stmts);
+		for (size_t k = 0; k < count; k++) {
+			assert_int_equal(st[k].location, r->stmts[k]->stmt_location);
+			assert_int_equal(st[k].len, r->stmts[k]->stmt_len);
+			assert_int_equal(st[k].node_case, r->stmts[k]->stmt->node_case);
+			PgQuery__Node *node = pgf_tree_node(&st[k], &arena);
+			assert_non_null(node);
+			assert_non_null(st[k].node);
+			assert_int_equal(protobuf_c_message_get_packed_size(&node->base),
+			                 protobuf_c_message_get_packed_size(&r->stmts[k]->stmt->base));
+			assert_int_equal(protobuf_c_message_get_packed_size(&st[k].node->base),
+			                 protobuf_c_message_get_packed_size(&r->stmts[k]->stmt->base));
+		}
+		free(st);
+		free(packed);
+		pgf_arena_release(arena);
+		pg_query_free_parse_result(json);
+		pg_query_free_protobuf_parse_result(pb);
+	}
+	/* what does not fit a message type is not read */
+	static const char *const bad[] = {
+		"{\"stmts\":[{\"stmt\":{\"NoSuchStmt\":{}}}]}", "{\"stmts\":[{\"stmt_len\":\"x\"}]}",
+		"{\"version\":150001,\"stmts\":[", "{\"stmts\":[{\"stmt\":{\"String\":{\"sval\":\"x}}}]}", "",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pgf_arena *arena = NULL;
+		assert_null(pgf_tree_message(bad[i], &pg_query__parse_result__descriptor, &arena));
+		pgf_arena_release(arena);
+	}
+	pgf_tree_stmt *st = NULL;
+	size_t count = 1;
+	assert_int_equal(pgf_tree_statements("{\"stmts\":[{\"stmt_len\":-1}]}", NULL, NULL, &st, &count), -1);
+	assert_null(st);
+	assert_int_equal(count, 0);
 }
 
 static void test_created_in_file(void **state)
@@ -267,6 +418,8 @@ int main(void)
 		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test(test_syntax_error_position),
 		cmocka_unit_test(test_statement_positions),
+		cmocka_unit_test(test_statement_positions_without_scanner),
+		cmocka_unit_test(test_tree_from_json),
 		cmocka_unit_test(test_created_in_file),
 		cmocka_unit_test(test_facts_across_files),
 		cmocka_unit_test(test_severity_and_waivers),
