@@ -52,10 +52,10 @@ typedef struct pgf_drift_state {
  * differ, NULL otherwise. */
 int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **err);
 void pgf_drift_state_free(pgf_drift_state *s);
-/* The query of pgf_drift_read (in a database with pgfleet's schema at
- * version 2 or later), returning its one row only when cond (SQL; NULL:
- * always) holds, to run in a round trip with other statements. Caller
- * frees. */
+/* The query of pgf_drift_read as a call of pgfleet.drift_check() (pgfleet's
+ * schema version 3), returning its one row only when cond (SQL; NULL:
+ * always) holds — when it does not, the server only parses a function
+ * call — to run in a round trip with other statements. Caller frees. */
 char *pgf_drift_read_sql(bool objects, const char *cond);
 /* Fills out from that query's row (with_snapshot false: from the inline
  * query of a database without pgfleet's recording). */

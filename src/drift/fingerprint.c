@@ -121,12 +121,28 @@ static const char lines_sql[] =
  * (apply.h), which replaces the function everywhere. */
 #define FROM_FUNCTION "WITH lines AS (SELECT line FROM pgfleet.schema_objects() AS o(line)), cur AS (" CURRENT_SQL ")\n"
 
+/* The current schema against the recording; %s: whether the two object
+ * lists come always, or only when the fingerprints differ. */
+#define READ_SQL                                                                                              \
+	FROM_FUNCTION "SELECT cur.fingerprint, CASE WHEN %s OR s.fingerprint IS DISTINCT FROM cur.fingerprint "    \
+	              "THEN cur.objects END, s.fingerprint, CASE WHEN %s OR s.fingerprint IS DISTINCT FROM "        \
+	              "cur.fingerprint THEN s.objects END, s.scope, s.version, s.action, EXISTS (SELECT 1 FROM "     \
+	              "pgfleet.applied_migrations m WHERE m.applied_at > s.recorded_at) FROM cur LEFT JOIN "         \
+	              "pgfleet.schema_snapshot s ON true"
+
 char *pgf_drift_schema_sql(void)
 {
+	/* drift_check: the read, run only when pending (its caller's statement
+	 * stays cheap to parse when nothing is) */
 	return pgf_asprintf("CREATE OR REPLACE FUNCTION pgfleet.schema_objects() RETURNS SETOF text LANGUAGE plpgsql "
 	                    "STABLE SET search_path = pg_catalog AS $pgf$\nBEGIN\nRETURN QUERY %s SELECT line FROM lines;\n"
-	                    "END\n$pgf$;\n",
-	                    lines_sql);
+	                    "END\n$pgf$;\n"
+	                    "CREATE OR REPLACE FUNCTION pgfleet.drift_check(pending boolean, with_objects boolean) RETURNS "
+	                    "TABLE (cur_fingerprint text, cur_objects text, rec_fingerprint text, rec_objects text, "
+	                    "rec_scope text, rec_version text, rec_action text, rec_stale boolean) LANGUAGE plpgsql "
+	                    "STABLE SET search_path = pg_catalog AS $pgf$\nBEGIN\nIF pending THEN\nRETURN QUERY "
+	                    READ_SQL ";\nEND IF;\nEND\n$pgf$;\n",
+	                    lines_sql, "with_objects", "with_objects");
 }
 
 char *pgf_drift_record_sql(const char *scope, const char *version, const char *action)
@@ -147,19 +163,10 @@ static char *dup_or_null(const char *s)
 	return s ? pgf_strdup(s) : NULL;
 }
 
-/* The current schema against the recording; without objects, the two
- * object lists cross the wire only when the fingerprints differ (a
- * reconcile's check before applying). No row when cond is false. */
 char *pgf_drift_read_sql(bool objects, const char *cond)
 {
-	const char *always = objects ? "true" : "false";
-	return pgf_asprintf(FROM_FUNCTION
-	                    "SELECT cur.fingerprint, CASE WHEN %s OR s.fingerprint IS DISTINCT FROM cur.fingerprint "
-	                    "THEN cur.objects END, s.fingerprint, CASE WHEN %s OR s.fingerprint IS DISTINCT FROM "
-	                    "cur.fingerprint THEN s.objects END, s.scope, s.version, s.action, EXISTS (SELECT 1 FROM "
-	                    "pgfleet.applied_migrations m WHERE m.applied_at > s.recorded_at) FROM cur LEFT JOIN "
-	                    "pgfleet.schema_snapshot s ON true WHERE %s",
-	                    always, always, cond != NULL ? cond : "true");
+	return pgf_asprintf("SELECT * FROM pgfleet.drift_check(%s, %s)", cond != NULL ? cond : "true",
+	                    objects ? "true" : "false");
 }
 
 int pgf_drift_state_from(const pgf_pg_result *r, bool with_snapshot, pgf_drift_state *out, pgf_error **err)
@@ -187,7 +194,8 @@ int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **er
 	memset(out, 0, sizeof(*out));
 	pgf_pg_result *r = NULL;
 	pgf_error *e = NULL;
-	char *sql = pgf_drift_read_sql(objects, NULL);
+	const char *always = objects ? "true" : "false";
+	char *sql = pgf_asprintf(READ_SQL, always, always);
 	int rc = pgf_pg_query(c, &r, sql, 0, NULL, &e);
 	free(sql);
 	bool with_snapshot = true;

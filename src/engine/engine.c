@@ -223,6 +223,7 @@ static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *
 {
 	pgf_drift_state st;
 	if (pre != NULL) {
+		pgf_log_debug("%s %s: schema checked for drift in the lock's round trip", target, scope);
 		st = *pre;
 		memset(pre, 0, sizeof(*pre));
 	} else if (pgf_drift_read(conn, false, &st, &sr->err) != 0) {

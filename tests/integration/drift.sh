@@ -151,8 +151,10 @@ printf '{"on_drift": "refuse"}\n' >"$W/refuse.json"
 
 t_begin "on_drift refuse: the drifted tenant is refused (a drift_found and a refused entry), the others converge"
 sqlx "$GLOBEX" "CREATE TABLE stray (id int); ALTER TABLE notes ALTER COLUMN body DROP NOT NULL"
-pgf reconcile --jobs 4 --policy "$W/refuse.json"
+pgf reconcile --jobs 4 --policy "$W/refuse.json" --verbose
 assert_rc 1
+# the check came with the lock and the state, in one round trip
+assert_err_contains "globex tenant: schema checked for drift in the lock's round trip"
 assert_out_contains "globex tenant: refused"
 assert_out_contains "schema drift since tenant 0004 (apply): 3 objects differ; on_drift is refuse"
 assert_out_contains "acme tenant: applied 1 (0004 -> 0005)"
