@@ -62,28 +62,80 @@ json_t *pgf_lint_finding_json(const char *path, const pgf_lint_finding *f)
 	return o;
 }
 
+/* Each finding as an item of the report's "findings" array: ",\n" and the
+ * object as json_dumpf prints it at that depth (every line 4 more spaces
+ * in; a JSON string holds no raw newline). A finding jansson refuses (text
+ * that is not UTF-8) is left out, as json_array_append_new leaves it. */
+static void render_json(pgf_buf *out, const char *path, const pgf_lint_findings *findings)
+{
+	for (size_t k = 0; k < findings->count; k++) {
+		json_t *o = pgf_lint_finding_json(path, &findings->items[k]);
+		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(o);
+		if (s == NULL)
+			continue;
+		pgf_buf_puts(out, ",\n    ");
+		for (const char *p = s, *nl; *p != '\0'; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (nl == NULL) {
+				pgf_buf_puts(out, p);
+				break;
+			}
+			pgf_buf_put(out, p, (size_t)(nl - p));
+			pgf_buf_puts(out, "\n    ");
+		}
+		free(s);
+	}
+}
+
+static void render_text(pgf_buf *out, const char *file_path, const pgf_lint_findings *findings)
+{
+	char *path = pgf_str_printable(file_path);
+	for (size_t k = 0; k < findings->count; k++) {
+		const pgf_lint_finding *f = &findings->items[k];
+		char *msg = pgf_str_printable(f->message);
+		if (f->waived) {
+			char *reason = pgf_str_printable(f->waiver_reason);
+			pgf_buf_printf(out, "%s:%zu:%zu: waived: %s: %s (%s)\n", path, f->line, f->column, f->rule->id, msg,
+			               reason);
+			free(reason);
+		} else {
+			pgf_buf_printf(out, "%s:%zu:%zu: %s: %s: %s%s%s%s\n", path, f->line, f->column,
+			               pgf_lint_severity_name(f->severity), f->rule->id, msg, f->note ? " (" : "",
+			               f->note ? f->note : "", f->note ? ")" : "");
+			pgf_buf_printf(out, "  why: %s\n  instead: %s\n", f->rule->why, f->rule->instead);
+		}
+		free(msg);
+	}
+	free(path);
+}
+
+void pgf_lint_render(pgf_buf *out, const char *path, const pgf_lint_findings *findings, pgf_lint_output how)
+{
+	if (how == PGF_LINT_OUTPUT_JSON)
+		render_json(out, path, findings);
+	else if (how == PGF_LINT_OUTPUT_TEXT)
+		render_text(out, path, findings);
+}
+
+/* A file's output: as rendered by pgf_lint_paths, or rendered now. */
+static void write_file(const pgf_lint_file *file, pgf_lint_output how)
+{
+	if (file->out.ptr != NULL && file->out_how == how) {
+		fwrite(file->out.ptr, 1, file->out.len, stdout);
+		return;
+	}
+	pgf_buf b = PGF_BUF_INIT;
+	pgf_lint_render(&b, file->path, &file->findings, how);
+	if (b.len > 0)
+		fwrite(b.ptr, 1, b.len, stdout);
+	pgf_buf_free(&b);
+}
+
 void pgf_lint_print_text(const pgf_lint_report *rep)
 {
-	for (size_t i = 0; i < rep->count; i++) {
-		const pgf_lint_file *file = &rep->files[i];
-		char *path = pgf_str_printable(file->path);
-		for (size_t k = 0; k < file->findings.count; k++) {
-			const pgf_lint_finding *f = &file->findings.items[k];
-			char *msg = pgf_str_printable(f->message);
-			if (f->waived) {
-				char *reason = pgf_str_printable(f->waiver_reason);
-				printf("%s:%zu:%zu: waived: %s: %s (%s)\n", path, f->line, f->column, f->rule->id, msg, reason);
-				free(reason);
-			} else {
-				printf("%s:%zu:%zu: %s: %s: %s%s%s%s\n", path, f->line, f->column,
-				       pgf_lint_severity_name(f->severity), f->rule->id, msg, f->note ? " (" : "",
-				       f->note ? f->note : "", f->note ? ")" : "");
-				printf("  why: %s\n  instead: %s\n", f->rule->why, f->rule->instead);
-			}
-			free(msg);
-		}
-		free(path);
-	}
+	for (size_t i = 0; i < rep->count; i++)
+		write_file(&rep->files[i], PGF_LINT_OUTPUT_TEXT);
 }
 
 static void counts(const pgf_lint_report *rep, size_t c[3])
@@ -96,21 +148,49 @@ static void counts(const pgf_lint_report *rep, size_t c[3])
 		}
 }
 
+/* The report as json_dumpf prints it, with every finding's object written
+ * from the pieces render_json made (on pgf_lint_paths's threads): the root
+ * is dumped with "findings": [] and the items go between the brackets. */
 static void print_json(const pgf_lint_report *rep, const pgf_error *err, int rc)
 {
-	json_t *root = json_object(), *items = json_array(), *errors = json_array();
-	for (size_t i = 0; i < rep->count; i++)
-		for (size_t k = 0; k < rep->files[i].findings.count; k++)
-			json_array_append_new(items, pgf_lint_finding_json(rep->files[i].path, &rep->files[i].findings.items[k]));
+	json_t *root = json_object(), *errors = json_array();
 	for (; err != NULL; err = err->next)
 		json_array_append_new(errors, json_string(err->message));
 	json_object_set_new(root, "files", json_integer((json_int_t)rep->count));
-	json_object_set_new(root, "findings", items);
+	json_object_set_new(root, "findings", json_array());
 	json_object_set_new(root, "errors", errors);
 	json_object_set_new(root, "exit_code", json_integer(rc));
-	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
+	if (s == NULL)
+		return;
+	/* "files" is a number: the first "[]" is the findings' */
+	char *empty = strstr(s, "\"findings\": []");
+	size_t at = empty ? (size_t)(empty - s) + strlen("\"findings\": [") : strlen(s);
+	fwrite(s, 1, at, stdout);
+	bool first = true;
+	for (size_t i = 0; empty != NULL && i < rep->count; i++) {
+		const pgf_lint_file *file = &rep->files[i];
+		if (file->findings.count == 0)
+			continue;
+		pgf_buf b = PGF_BUF_INIT;
+		const pgf_buf *piece = &file->out;
+		if (file->out.ptr == NULL || file->out_how != PGF_LINT_OUTPUT_JSON) {
+			pgf_lint_render(&b, file->path, &file->findings, PGF_LINT_OUTPUT_JSON);
+			piece = &b;
+		}
+		if (piece->len > 0) {
+			/* the first item has no comma before it */
+			fwrite(piece->ptr + first, 1, piece->len - first, stdout);
+			first = false;
+		}
+		pgf_buf_free(&b);
+	}
+	if (!first)
+		fputs("\n  ", stdout);
+	fputs(s + at, stdout);
+	fputc('\n', stdout);
+	free(s);
 }
 
 int pgf_cmd_lint(pgf_cli *cli)
@@ -138,9 +218,13 @@ int pgf_cmd_lint(pgf_cli *cli)
 			char *what = pgf_asprintf("%zu files from disk", cli->nfiles);
 			pgf_cli_begin(cli, what);
 			free(what);
+			/* jansson's hash seed is set once, here, before the threads
+			 * that render findings make objects */
+			json_object_seed(0);
 			pgf_lint_paths(&rep, cli->files, cli->nfiles, cli->nscopes ? cli->scopes[0] : NULL, &tr,
 			               cli->max_file_bytes ? cli->max_file_bytes : PGF_DEFAULT_MAX_FILE_BYTES,
-			               cli->jobs ? cli->jobs : pgf_lint_jobs_default(), &err);
+			               cli->jobs ? cli->jobs : pgf_lint_jobs_default(),
+			               cli->json ? PGF_LINT_OUTPUT_JSON : PGF_LINT_OUTPUT_TEXT, &err);
 		}
 	} else if (pgf_repo_ctx_open(&ctx, cli, false, &err) == 0) {
 		char *what = pgf_asprintf("%s, repo %s", pgf_source_label(ctx.src), cli->repo);
