@@ -2,6 +2,7 @@
  * files on disk. Exit 0 without an unwaived error finding, 1 with one, 2 on
  * bad input. */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,43 +50,98 @@ static int list_rules(const pgf_cli *cli)
 	return PGF_EXIT_OK;
 }
 
-json_t *pgf_lint_finding_json(const char *path, const pgf_lint_finding *f)
+/* A string as jansson writes it (quoted, escaped), appended to out; false
+ * when jansson refuses it (not UTF-8). */
+static bool put_json_string(pgf_buf *out, const char *s)
 {
-	json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "file", path, "line",
-	                      (json_int_t)f->line, "column", (json_int_t)f->column, "rule", f->rule->id, "severity",
-	                      pgf_lint_severity_name(f->severity), "message", f->message, "why", f->rule->why, "fix",
-	                      f->rule->instead, "waived", f->waived);
-	if (f->waiver_reason)
-		json_object_set_new(o, "waiver_reason", json_string(f->waiver_reason));
-	if (f->note)
-		json_object_set_new(o, "note", json_string(f->note));
-	return o;
+	json_t *j = s ? json_string(s) : NULL;
+	char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	if (d == NULL)
+		return false;
+	pgf_buf_puts(out, d);
+	free(d);
+	return true;
+}
+
+/* The rules' id, why and instead, and the severities' names, as JSON
+ * strings: written once, read by every thread that renders (NULL: refused). */
+static struct {
+	char *id, *why, *instead;
+} rule_json[PGF_LINT_MAX_RULES];
+static char *severity_json[PGF_LINT_ERROR + 1];
+static pthread_once_t rule_json_once = PTHREAD_ONCE_INIT;
+
+static char *json_string_text(const char *s)
+{
+	pgf_buf b = PGF_BUF_INIT;
+	if (!put_json_string(&b, s))
+		pgf_buf_free(&b);
+	return pgf_buf_detach(&b);
+}
+
+static void rule_json_init(void)
+{
+	size_t n;
+	const pgf_lint_rule *rules = pgf_lint_rules(&n);
+	for (size_t i = 0; i < n && i < PGF_LINT_MAX_RULES; i++) {
+		rule_json[i].id = json_string_text(rules[i].id);
+		rule_json[i].why = json_string_text(rules[i].why);
+		rule_json[i].instead = json_string_text(rules[i].instead);
+	}
+	for (int s = PGF_LINT_OFF; s <= PGF_LINT_ERROR; s++)
+		severity_json[s] = json_string_text(pgf_lint_severity_name((pgf_lint_severity)s));
 }
 
 /* Each finding as an item of the report's "findings" array: ",\n" and the
- * object as json_dumpf prints it at that depth (every line 4 more spaces
- * in; a JSON string holds no raw newline). A finding jansson refuses (text
- * that is not UTF-8) is left out, as json_array_append_new leaves it. */
+ * object as json_dumpf prints it at that depth (JSON_INDENT(2), keys in
+ * order), strings escaped by jansson. A finding jansson would refuse (text
+ * that is not UTF-8) is left out, as json_pack then fails; a waiver reason
+ * or note it refuses is left out of its finding, as json_object_set_new
+ * then does. */
 static void render_json(pgf_buf *out, const char *path, const pgf_lint_findings *findings)
 {
-	for (size_t k = 0; k < findings->count; k++) {
-		json_t *o = pgf_lint_finding_json(path, &findings->items[k]);
-		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(o);
-		if (s == NULL)
+	if (findings->count == 0)
+		return;
+	pthread_once(&rule_json_once, rule_json_init);
+	size_t nrules;
+	const pgf_lint_rule *rules = pgf_lint_rules(&nrules);
+	pgf_buf file = PGF_BUF_INIT, msg = PGF_BUF_INIT, extra = PGF_BUF_INIT;
+	bool file_ok = put_json_string(&file, path);
+	for (size_t k = 0; file_ok && k < findings->count; k++) {
+		const pgf_lint_finding *f = &findings->items[k];
+		size_t r = (size_t)(f->rule - rules);
+		const char *sev = f->severity <= PGF_LINT_ERROR ? severity_json[f->severity] : NULL;
+		pgf_buf_clear(&msg);
+		if (r >= nrules || r >= PGF_LINT_MAX_RULES || rule_json[r].id == NULL || rule_json[r].why == NULL ||
+		    rule_json[r].instead == NULL || sev == NULL || !put_json_string(&msg, f->message))
 			continue;
-		pgf_buf_puts(out, ",\n    ");
-		for (const char *p = s, *nl; *p != '\0'; p = nl + 1) {
-			nl = strchr(p, '\n');
-			if (nl == NULL) {
-				pgf_buf_puts(out, p);
-				break;
-			}
-			pgf_buf_put(out, p, (size_t)(nl - p));
-			pgf_buf_puts(out, "\n    ");
+		pgf_buf_clear(&extra);
+		if (f->waiver_reason) {
+			pgf_buf_puts(&extra, ",\n      \"waiver_reason\": ");
+			if (!put_json_string(&extra, f->waiver_reason))
+				pgf_buf_clear(&extra);
 		}
-		free(s);
+		size_t keep = extra.len;
+		if (f->note) {
+			pgf_buf_puts(&extra, ",\n      \"note\": ");
+			if (!put_json_string(&extra, f->note)) {
+				extra.len = keep;
+				if (extra.ptr != NULL)
+					extra.ptr[keep] = '\0';
+			}
+		}
+		pgf_buf_printf(out,
+		               ",\n    {\n      \"file\": %s,\n      \"line\": %lld,\n      \"column\": %lld,\n"
+		               "      \"rule\": %s,\n      \"severity\": %s,\n      \"message\": %s,\n"
+		               "      \"why\": %s,\n      \"fix\": %s,\n      \"waived\": %s%s\n    }",
+		               file.ptr, (long long)f->line, (long long)f->column, rule_json[r].id, sev, msg.ptr,
+		               rule_json[r].why, rule_json[r].instead, f->waived ? "true" : "false",
+		               extra.ptr ? extra.ptr : "");
 	}
+	pgf_buf_free(&file);
+	pgf_buf_free(&msg);
+	pgf_buf_free(&extra);
 }
 
 static void render_text(pgf_buf *out, const char *file_path, const pgf_lint_findings *findings)
@@ -218,9 +274,6 @@ int pgf_cmd_lint(pgf_cli *cli)
 			char *what = pgf_asprintf("%zu files from disk", cli->nfiles);
 			pgf_cli_begin(cli, what);
 			free(what);
-			/* jansson's hash seed is set once, here, before the threads
-			 * that render findings make objects */
-			json_object_seed(0);
 			pgf_lint_paths(&rep, cli->files, cli->nfiles, cli->nscopes ? cli->scopes[0] : NULL, &tr,
 			               cli->max_file_bytes ? cli->max_file_bytes : PGF_DEFAULT_MAX_FILE_BYTES,
 			               cli->jobs ? cli->jobs : pgf_lint_jobs_default(),

@@ -54,15 +54,13 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 /* lint's default --jobs: the CPUs this process may run on. */
 int pgf_lint_jobs_default(void);
 
-/* Output shared by lint and check: one finding as JSON (new reference), and
- * the text lines "path:line:column: severity: rule: message" with their
- * indented why/instead hints. */
-struct json_t;
-struct json_t *pgf_lint_finding_json(const char *path, const pgf_lint_finding *f);
+/* Output shared by lint and check: the text lines
+ * "path:line:column: severity: rule: message" with their indented
+ * why/instead hints. */
 void pgf_lint_print_text(const pgf_lint_report *rep);
 /* One file's findings as lint prints them, appended to out: the text lines,
  * or each finding as ",\n" and its object indented as an item of the JSON
- * report's "findings" array (thread-safe once jansson's seed is set). */
+ * report's "findings" array (thread-safe: no JSON object is made). */
 void pgf_lint_render(pgf_buf *out, const char *path, const pgf_lint_findings *findings, pgf_lint_output how);
 
 #endif
