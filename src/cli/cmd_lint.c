@@ -64,6 +64,16 @@ static bool put_json_string(pgf_buf *out, const char *s)
 	return true;
 }
 
+/* ",\n" and "key": value, indented as a finding's member, when there is a
+ * value and jansson takes it (json_object_set_new sets nothing otherwise). */
+static void put_json_member(pgf_buf *out, const char *key, const char *value)
+{
+	pgf_buf v = PGF_BUF_INIT;
+	if (value != NULL && put_json_string(&v, value))
+		pgf_buf_printf(out, ",\n      \"%s\": %s", key, v.ptr);
+	pgf_buf_free(&v);
+}
+
 /* The rules' id, why and instead, and the severities' names, as JSON
  * strings: written once, read by every thread that renders (NULL: refused). */
 static struct {
@@ -117,20 +127,8 @@ static void render_json(pgf_buf *out, const char *path, const pgf_lint_findings 
 		    rule_json[r].instead == NULL || sev == NULL || !put_json_string(&msg, f->message))
 			continue;
 		pgf_buf_clear(&extra);
-		if (f->waiver_reason) {
-			pgf_buf_puts(&extra, ",\n      \"waiver_reason\": ");
-			if (!put_json_string(&extra, f->waiver_reason))
-				pgf_buf_clear(&extra);
-		}
-		size_t keep = extra.len;
-		if (f->note) {
-			pgf_buf_puts(&extra, ",\n      \"note\": ");
-			if (!put_json_string(&extra, f->note)) {
-				extra.len = keep;
-				if (extra.ptr != NULL)
-					extra.ptr[keep] = '\0';
-			}
-		}
+		put_json_member(&extra, "waiver_reason", f->waiver_reason);
+		put_json_member(&extra, "note", f->note);
 		pgf_buf_printf(out,
 		               ",\n    {\n      \"file\": %s,\n      \"line\": %lld,\n      \"column\": %lld,\n"
 		               "      \"rule\": %s,\n      \"severity\": %s,\n      \"message\": %s,\n"
