@@ -2,6 +2,7 @@
  * files on disk. Exit 0 without an unwaived error finding, 1 with one, 2 on
  * bad input. */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,41 +50,146 @@ static int list_rules(const pgf_cli *cli)
 	return PGF_EXIT_OK;
 }
 
-json_t *pgf_lint_finding_json(const char *path, const pgf_lint_finding *f)
+/* A string as jansson writes it (quoted, escaped), appended to out; false
+ * when jansson refuses it (not UTF-8). */
+static bool put_json_string(pgf_buf *out, const char *s)
 {
-	json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "file", path, "line",
-	                      (json_int_t)f->line, "column", (json_int_t)f->column, "rule", f->rule->id, "severity",
-	                      pgf_lint_severity_name(f->severity), "message", f->message, "why", f->rule->why, "fix",
-	                      f->rule->instead, "waived", f->waived);
-	if (f->waiver_reason)
-		json_object_set_new(o, "waiver_reason", json_string(f->waiver_reason));
-	if (f->note)
-		json_object_set_new(o, "note", json_string(f->note));
-	return o;
+	json_t *j = s ? json_string(s) : NULL;
+	char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	if (d == NULL)
+		return false;
+	pgf_buf_puts(out, d);
+	free(d);
+	return true;
+}
+
+/* ",\n" and "key": value, indented as a finding's member, when there is a
+ * value and jansson takes it (json_object_set_new sets nothing otherwise). */
+static void put_json_member(pgf_buf *out, const char *key, const char *value)
+{
+	pgf_buf v = PGF_BUF_INIT;
+	if (value != NULL && put_json_string(&v, value))
+		pgf_buf_printf(out, ",\n      \"%s\": %s", key, v.ptr);
+	pgf_buf_free(&v);
+}
+
+/* The rules' id, why and instead, and the severities' names, as JSON
+ * strings: written once, read by every thread that renders (NULL: refused). */
+static struct {
+	char *id, *why, *instead;
+} rule_json[PGF_LINT_MAX_RULES];
+static char *severity_json[PGF_LINT_ERROR + 1];
+static pthread_once_t rule_json_once = PTHREAD_ONCE_INIT;
+
+static char *json_string_text(const char *s)
+{
+	pgf_buf b = PGF_BUF_INIT;
+	if (!put_json_string(&b, s))
+		pgf_buf_free(&b);
+	return pgf_buf_detach(&b);
+}
+
+static void rule_json_init(void)
+{
+	size_t n;
+	const pgf_lint_rule *rules = pgf_lint_rules(&n);
+	for (size_t i = 0; i < n && i < PGF_LINT_MAX_RULES; i++) {
+		rule_json[i].id = json_string_text(rules[i].id);
+		rule_json[i].why = json_string_text(rules[i].why);
+		rule_json[i].instead = json_string_text(rules[i].instead);
+	}
+	for (int s = PGF_LINT_OFF; s <= PGF_LINT_ERROR; s++)
+		severity_json[s] = json_string_text(pgf_lint_severity_name((pgf_lint_severity)s));
+}
+
+/* Each finding as an item of the report's "findings" array: ",\n" and the
+ * object as json_dumpf prints it at that depth (JSON_INDENT(2), keys in
+ * order), strings escaped by jansson. A finding jansson would refuse (text
+ * that is not UTF-8) is left out, as json_pack then fails; a waiver reason
+ * or note it refuses is left out of its finding, as json_object_set_new
+ * then does. */
+static void render_json(pgf_buf *out, const char *path, const pgf_lint_findings *findings)
+{
+	if (findings->count == 0)
+		return;
+	pthread_once(&rule_json_once, rule_json_init);
+	size_t nrules;
+	const pgf_lint_rule *rules = pgf_lint_rules(&nrules);
+	pgf_buf file = PGF_BUF_INIT, msg = PGF_BUF_INIT, extra = PGF_BUF_INIT;
+	bool file_ok = put_json_string(&file, path);
+	for (size_t k = 0; file_ok && k < findings->count; k++) {
+		const pgf_lint_finding *f = &findings->items[k];
+		size_t r = (size_t)(f->rule - rules);
+		const char *sev = f->severity <= PGF_LINT_ERROR ? severity_json[f->severity] : NULL;
+		pgf_buf_clear(&msg);
+		if (r >= nrules || r >= PGF_LINT_MAX_RULES || rule_json[r].id == NULL || rule_json[r].why == NULL ||
+		    rule_json[r].instead == NULL || sev == NULL || !put_json_string(&msg, f->message))
+			continue;
+		pgf_buf_clear(&extra);
+		put_json_member(&extra, "waiver_reason", f->waiver_reason);
+		put_json_member(&extra, "note", f->note);
+		pgf_buf_printf(out,
+		               ",\n    {\n      \"file\": %s,\n      \"line\": %lld,\n      \"column\": %lld,\n"
+		               "      \"rule\": %s,\n      \"severity\": %s,\n      \"message\": %s,\n"
+		               "      \"why\": %s,\n      \"fix\": %s,\n      \"waived\": %s%s\n    }",
+		               file.ptr, (long long)f->line, (long long)f->column, rule_json[r].id, sev, msg.ptr,
+		               rule_json[r].why, rule_json[r].instead, f->waived ? "true" : "false",
+		               extra.ptr ? extra.ptr : "");
+	}
+	pgf_buf_free(&file);
+	pgf_buf_free(&msg);
+	pgf_buf_free(&extra);
+}
+
+static void render_text(pgf_buf *out, const char *file_path, const pgf_lint_findings *findings)
+{
+	char *path = pgf_str_printable(file_path);
+	for (size_t k = 0; k < findings->count; k++) {
+		const pgf_lint_finding *f = &findings->items[k];
+		char *msg = pgf_str_printable(f->message);
+		if (f->waived) {
+			char *reason = pgf_str_printable(f->waiver_reason);
+			pgf_buf_printf(out, "%s:%zu:%zu: waived: %s: %s (%s)\n", path, f->line, f->column, f->rule->id, msg,
+			               reason);
+			free(reason);
+		} else {
+			pgf_buf_printf(out, "%s:%zu:%zu: %s: %s: %s%s%s%s\n", path, f->line, f->column,
+			               pgf_lint_severity_name(f->severity), f->rule->id, msg, f->note ? " (" : "",
+			               f->note ? f->note : "", f->note ? ")" : "");
+			pgf_buf_printf(out, "  why: %s\n  instead: %s\n", f->rule->why, f->rule->instead);
+		}
+		free(msg);
+	}
+	free(path);
+}
+
+void pgf_lint_render(pgf_buf *out, const char *path, const pgf_lint_findings *findings, pgf_lint_output how)
+{
+	if (how == PGF_LINT_OUTPUT_JSON)
+		render_json(out, path, findings);
+	else if (how == PGF_LINT_OUTPUT_TEXT)
+		render_text(out, path, findings);
+}
+
+/* A file's output: as rendered by pgf_lint_paths, or rendered now. */
+static void write_file(const pgf_lint_file *file, pgf_lint_output how)
+{
+	if (file->out.ptr != NULL && file->out_how == how) {
+		fwrite(file->out.ptr, 1, file->out.len, stdout);
+		return;
+	}
+	pgf_buf b = PGF_BUF_INIT;
+	pgf_lint_render(&b, file->path, &file->findings, how);
+	if (b.len > 0)
+		fwrite(b.ptr, 1, b.len, stdout);
+	pgf_buf_free(&b);
 }
 
 void pgf_lint_print_text(const pgf_lint_report *rep)
 {
-	for (size_t i = 0; i < rep->count; i++) {
-		const pgf_lint_file *file = &rep->files[i];
-		char *path = pgf_str_printable(file->path);
-		for (size_t k = 0; k < file->findings.count; k++) {
-			const pgf_lint_finding *f = &file->findings.items[k];
-			char *msg = pgf_str_printable(f->message);
-			if (f->waived) {
-				char *reason = pgf_str_printable(f->waiver_reason);
-				printf("%s:%zu:%zu: waived: %s: %s (%s)\n", path, f->line, f->column, f->rule->id, msg, reason);
-				free(reason);
-			} else {
-				printf("%s:%zu:%zu: %s: %s: %s%s%s%s\n", path, f->line, f->column,
-				       pgf_lint_severity_name(f->severity), f->rule->id, msg, f->note ? " (" : "",
-				       f->note ? f->note : "", f->note ? ")" : "");
-				printf("  why: %s\n  instead: %s\n", f->rule->why, f->rule->instead);
-			}
-			free(msg);
-		}
-		free(path);
-	}
+	for (size_t i = 0; i < rep->count; i++)
+		write_file(&rep->files[i], PGF_LINT_OUTPUT_TEXT);
 }
 
 static void counts(const pgf_lint_report *rep, size_t c[3])
@@ -96,21 +202,49 @@ static void counts(const pgf_lint_report *rep, size_t c[3])
 		}
 }
 
+/* The report as json_dumpf prints it, with every finding's object written
+ * from the pieces render_json made (on pgf_lint_paths's threads): the root
+ * is dumped with "findings": [] and the items go between the brackets. */
 static void print_json(const pgf_lint_report *rep, const pgf_error *err, int rc)
 {
-	json_t *root = json_object(), *items = json_array(), *errors = json_array();
-	for (size_t i = 0; i < rep->count; i++)
-		for (size_t k = 0; k < rep->files[i].findings.count; k++)
-			json_array_append_new(items, pgf_lint_finding_json(rep->files[i].path, &rep->files[i].findings.items[k]));
+	json_t *root = json_object(), *errors = json_array();
 	for (; err != NULL; err = err->next)
 		json_array_append_new(errors, json_string(err->message));
 	json_object_set_new(root, "files", json_integer((json_int_t)rep->count));
-	json_object_set_new(root, "findings", items);
+	json_object_set_new(root, "findings", json_array());
 	json_object_set_new(root, "errors", errors);
 	json_object_set_new(root, "exit_code", json_integer(rc));
-	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
+	if (s == NULL)
+		return;
+	/* "files" is a number: the first "[]" is the findings' */
+	char *empty = strstr(s, "\"findings\": []");
+	size_t at = empty ? (size_t)(empty - s) + strlen("\"findings\": [") : strlen(s);
+	fwrite(s, 1, at, stdout);
+	bool first = true;
+	for (size_t i = 0; empty != NULL && i < rep->count; i++) {
+		const pgf_lint_file *file = &rep->files[i];
+		if (file->findings.count == 0)
+			continue;
+		pgf_buf b = PGF_BUF_INIT;
+		const pgf_buf *piece = &file->out;
+		if (file->out.ptr == NULL || file->out_how != PGF_LINT_OUTPUT_JSON) {
+			pgf_lint_render(&b, file->path, &file->findings, PGF_LINT_OUTPUT_JSON);
+			piece = &b;
+		}
+		if (piece->len > 0) {
+			/* the first item has no comma before it */
+			fwrite(piece->ptr + first, 1, piece->len - first, stdout);
+			first = false;
+		}
+		pgf_buf_free(&b);
+	}
+	if (!first)
+		fputs("\n  ", stdout);
+	fputs(s + at, stdout);
+	fputc('\n', stdout);
+	free(s);
 }
 
 int pgf_cmd_lint(pgf_cli *cli)
@@ -140,7 +274,8 @@ int pgf_cmd_lint(pgf_cli *cli)
 			free(what);
 			pgf_lint_paths(&rep, cli->files, cli->nfiles, cli->nscopes ? cli->scopes[0] : NULL, &tr,
 			               cli->max_file_bytes ? cli->max_file_bytes : PGF_DEFAULT_MAX_FILE_BYTES,
-			               cli->jobs ? cli->jobs : pgf_lint_jobs_default(), &err);
+			               cli->jobs ? cli->jobs : pgf_lint_jobs_default(),
+			               cli->json ? PGF_LINT_OUTPUT_JSON : PGF_LINT_OUTPUT_TEXT, &err);
 		}
 	} else if (pgf_repo_ctx_open(&ctx, cli, false, &err) == 0) {
 		char *what = pgf_asprintf("%s, repo %s", pgf_source_label(ctx.src), cli->repo);

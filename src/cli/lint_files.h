@@ -6,13 +6,23 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "pgfleet/common.h"
 #include "pgfleet/lint.h"
 #include "pgfleet/migration.h"
+
+/* How lint prints findings (pgf_lint_paths renders them on its threads). */
+typedef enum pgf_lint_output {
+	PGF_LINT_OUTPUT_NONE = 0,
+	PGF_LINT_OUTPUT_TEXT,
+	PGF_LINT_OUTPUT_JSON
+} pgf_lint_output;
 
 typedef struct pgf_lint_file {
 	char *path;     /* relative to the repository (a commit), or as given (disk) */
 	char *scope;    /* NULL for a file from disk without --scope */
 	pgf_lint_findings findings;
+	pgf_buf out;    /* the findings rendered as out_how (ptr NULL: not rendered) */
+	pgf_lint_output out_how;
 } pgf_lint_file;
 
 typedef struct pgf_lint_report {
@@ -34,18 +44,23 @@ typedef bool (*pgf_lint_filter)(const pgf_scope *scope, const pgf_migration *m, 
 int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, pgf_lint_filter want,
                     void *payload, pgf_error **err);
 /* Files from disk; scope (may be NULL) selects the policy's per-scope
- * severities. Files are parsed on up to jobs threads and checked in the
- * order given (output order does not depend on jobs). */
+ * severities. Files are read (with their directives) and parsed on up to
+ * jobs threads, checked on this one in the order given, and their findings
+ * rendered as how on any thread (output and errors do not depend on jobs).
+ * A file that cannot be read is not in rep; its error is in err, in the
+ * files' order, before any internal failure of a check. */
 int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const char *scope, const pgf_trust_root *tr,
-                   size_t max_bytes, int jobs, pgf_error **err);
-/* lint's default --jobs: the number of CPUs. */
+                   size_t max_bytes, int jobs, pgf_lint_output how, pgf_error **err);
+/* lint's default --jobs: the CPUs this process may run on. */
 int pgf_lint_jobs_default(void);
 
-/* Output shared by lint and check: one finding as JSON (new reference), and
- * the text lines "path:line:column: severity: rule: message" with their
- * indented why/instead hints. */
-struct json_t;
-struct json_t *pgf_lint_finding_json(const char *path, const pgf_lint_finding *f);
+/* Output shared by lint and check: the text lines
+ * "path:line:column: severity: rule: message" with their indented
+ * why/instead hints. */
 void pgf_lint_print_text(const pgf_lint_report *rep);
+/* One file's findings as lint prints them, appended to out: the text lines,
+ * or each finding as ",\n" and its object indented as an item of the JSON
+ * report's "findings" array (thread-safe: no JSON object is made). */
+void pgf_lint_render(pgf_buf *out, const char *path, const pgf_lint_findings *findings, pgf_lint_output how);
 
 #endif

@@ -31,10 +31,18 @@ assert_eq "$(printf '%s\n' "$OUT" | grep -c '^  why: ')" "$(printf '%s\n' "$OUT"
 assert_eq "$(printf '%s\n' "$OUT" | grep -c '^  instead: ')" "$(printf '%s\n' "$OUT" | grep -c '^  why: ')" "instead lines"
 t_done
 
-t_begin "--jobs: files parsed on several threads, findings in the same order"
-one=$("$PGFLEET" --quiet lint --jobs 1 --json corpus/*.sql corpus/*.sql corpus/*.sql) || [ $? -eq 1 ]
-four=$("$PGFLEET" --quiet lint --jobs 4 --json corpus/*.sql corpus/*.sql corpus/*.sql) || [ $? -eq 1 ]
-assert_eq "$(printf '%s' "$four" | jq -c .)" "$(printf '%s' "$one" | jq -c .)" "--jobs 4 vs --jobs 1"
+t_begin "--jobs: files read, parsed and rendered on several threads, the same bytes in the same order"
+J=$(tmpdir_new)
+for j in 1 2 4; do
+	"$PGFLEET" --quiet lint --jobs "$j" --json corpus/*.sql corpus/*.sql corpus/*.sql >"$J/$j.json" || [ $? -eq 1 ]
+	"$PGFLEET" --quiet lint --jobs "$j" corpus/*.sql corpus/*.sql corpus/*.sql >"$J/$j.txt" || [ $? -eq 1 ]
+done
+for j in 2 4; do
+	cmp "$J/1.json" "$J/$j.json" >&2 || fail "--jobs $j --json differs from --jobs 1"
+	cmp "$J/1.txt" "$J/$j.txt" >&2 || fail "--jobs $j text differs from --jobs 1"
+done
+one=$(cat "$J/1.json")
+assert_eq "$(jq -r '.findings[0].file' "$J/1.json")" "$(ls corpus/*.sql | head -n 1)" "first finding's file"
 assert_eq "$(printf '%s' "$one" | jq '.files')" "$(( 3 * $(ls corpus/*.sql | wc -l) ))" "files"
 run "$PGFLEET" lint --jobs 0 corpus/ban-cluster.ok.sql
 assert_rc 2
@@ -136,6 +144,32 @@ assert_rc 2
 assert_err_contains "$K/typo.sql:1: unknown directive 'pgfleet:no-transacton'"
 run "$PGFLEET" lint --commit HEAD corpus/ban-truncate.bad.sql
 assert_rc 2
+t_done
+
+t_begin "bad input among good files, on any --jobs: each error in the files' order, the others linted, exit 2"
+mkdir -p "$K/dir.sql"
+bad=(corpus/*.sql corpus/no-such-file.sql corpus/*.sql "$K/typo.sql" "$K/dir.sql" corpus/ban-truncate.bad.sql)
+errors='["corpus/no-such-file.sql: No such file or directory",'
+errors+="\"$K/typo.sql:1: unknown directive 'pgfleet:no-transacton'\","
+errors+="\"$K/dir.sql: not a regular file\"]"
+for j in 1 2 4; do
+	run "$PGFLEET" --quiet lint --jobs "$j" --json "${bad[@]}"
+	assert_rc 2
+	printf '%s\n' "$OUT" >"$J/bad$j.json"
+	assert_eq "$(jq -c .errors "$J/bad$j.json")" "$(jq -c . <<<"$errors")" "--jobs $j errors"
+	assert_eq "$(jq .files "$J/bad$j.json")" "$(( 2 * $(ls corpus/*.sql | wc -l) + 1 ))" "--jobs $j files linted"
+	assert_eq "$(jq .exit_code "$J/bad$j.json")" 2 "--jobs $j exit_code"
+	assert_eq "$(printf '%s\n' "$ERR" | grep -c 'error: ')" 3 "--jobs $j errors on stderr"
+	run "$PGFLEET" --quiet lint --jobs "$j" "${bad[@]}"
+	assert_rc 2
+	printf '%s\n' "$OUT" >"$J/bad$j.txt"
+	assert_err_contains "error: corpus/no-such-file.sql: No such file or directory"
+	assert_err_contains "error: $K/dir.sql: not a regular file"
+done
+for j in 2 4; do
+	cmp "$J/bad1.json" "$J/bad$j.json" >&2 || fail "--jobs $j --json differs from --jobs 1"
+	cmp "$J/bad1.txt" "$J/bad$j.txt" >&2 || fail "--jobs $j text differs from --jobs 1"
+done
 t_done
 cd - >/dev/null
 
