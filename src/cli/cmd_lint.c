@@ -50,11 +50,31 @@ static int list_rules(const pgf_cli *cli)
 	return PGF_EXIT_OK;
 }
 
+/* Text that is not UTF-8, made ASCII: every byte above 0x7f as "\xNN"
+ * (jansson takes only UTF-8, and a finding must not vanish for it). */
+static char *bytes_escaped(const char *s)
+{
+	pgf_buf b = PGF_BUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x80)
+			pgf_buf_put(&b, (const char *)p, 1);
+		else
+			pgf_buf_printf(&b, "\\x%02x", *p);
+	pgf_buf_put(&b, "", 0);
+	return pgf_buf_detach(&b);
+}
+
 /* A string as jansson writes it (quoted, escaped), appended to out; false
- * when jansson refuses it (not UTF-8). */
+ * only for NULL. Text that is not UTF-8 is written with its bytes above
+ * 0x7f as "\xNN". */
 static bool put_json_string(pgf_buf *out, const char *s)
 {
 	json_t *j = s ? json_string(s) : NULL;
+	if (s != NULL && j == NULL) {
+		char *ascii = bytes_escaped(s);
+		j = json_string(ascii);
+		free(ascii);
+	}
 	char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 	json_decref(j);
 	if (d == NULL)
@@ -105,10 +125,8 @@ static void rule_json_init(void)
 
 /* Each finding as an item of the report's "findings" array: ",\n" and the
  * object as json_dumpf prints it at that depth (JSON_INDENT(2), keys in
- * order), strings escaped by jansson. A finding jansson would refuse (text
- * that is not UTF-8) is left out, as json_pack then fails; a waiver reason
- * or note it refuses is left out of its finding, as json_object_set_new
- * then does. */
+ * order), strings escaped by jansson; text that is not UTF-8 (a file name,
+ * a message quoting the file) keeps its other bytes as "\xNN". */
 static void render_json(pgf_buf *out, const char *path, const pgf_lint_findings *findings)
 {
 	if (findings->count == 0)

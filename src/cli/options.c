@@ -28,7 +28,7 @@ static const opt_def options[] = {
 	{ "master", 0, "CONNINFO", "master database (default: MASTER_DATABASE_URL)" },
 	{ "tenant", 0, "SLUG", "only this tenant (repeatable)" },
 	{ "shard", 0, "I/N", "only the tenants of shard I of N (0-based; by a hash of the tenant id)" },
-	{ "jobs", 'j', "N", "databases at once (default: 8)" },
+	{ "jobs", 'j', "N", "databases at once (default: 8); for lint, files at once (default: the CPUs it may use)" },
 	{ "policy", 0, "FILE", "policy file: approvals, lint severities, timeouts, out-of-order" },
 	{ "trust", 0, "FILE", "allowed_signers: who may sign commits and approvals" },
 	{ "key", 0, "FILE", "approve: sign with this key (through ssh-keygen)" },

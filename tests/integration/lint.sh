@@ -296,4 +296,16 @@ assert_err_contains "migrations/master/bad-name.sql"
 assert_out_contains "migrations/tenant/0004_drop.sql:1:1: error: ban-drop-table"
 t_done
 
+
+t_begin "text that is not UTF-8 (a file name, a quoted string) still gives its findings in --json, bytes as \\xNN"
+d=$(mktemp -d)
+printf 'ALTER TABLE t DROP COLUMN c;\n' >"$d/0001_caf$(printf '\xe9').sql"
+printf "UPDATE t SET a = '\xff';\n" >"$d/0002_x.sql"
+run "$PGFLEET" --quiet lint --json "$d"/*.sql
+assert_rc 1
+assert_eq "$(jq -r '[.findings[] | .file + " " + .rule] | join("|")' <<<"$OUT")" \
+	"$d/0001_caf\\xe9.sql ban-drop-column|$d/0002_x.sql update-delete-without-where" "findings of non-UTF-8 files"
+rm -rf "$d"
+t_done
+
 t_finish
