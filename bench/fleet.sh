@@ -219,6 +219,14 @@ function median(key,   n, i, j, t, v) {
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 }
 function cell(x) { return x < 0 ? sprintf("%15s", "-") : sprintf("%13.2f s", x) }
+# what the difference between tool t and the same without one part (w) is
+# of t, per phase
+function share_row(label, t, w,   p) {
+    printf "%-22s", label
+    for (p = 1; p <= 3; p++)
+        printf " %14.0f%%", (m[t, p] > 0 && m[w, p] >= 0) ? 100 * (m[t, p] - m[w, p]) / m[t, p] : -1
+    printf "\n"
+}
 function ratio(a, b) { return (a < 0 || b <= 0) ? sprintf("%15s", "-") : sprintf("%14.2fx", a / b) }
 {
     key = $1 "@" $2 SUBSEP $3
@@ -252,23 +260,10 @@ END {
             for (p = 1; p <= 3; p++) if (m[p1, p] > 1.25 * m[f1, p]) miss = miss sprintf(" %s(%s)=%.2fx", p1, substr("abc", p, 1), m[p1, p] / m[f1, p])
         }
     }
-    if (wp && ws) {
-        for (i = 1; i <= nj; i++) {
-            p1 = "pgfleet@" J[i]; n1 = "pgfleet-nl@" J[i]
-            printf "%-22s", "ledger share @" J[i]
-            for (p = 1; p <= 3; p++)
-                printf " %14.0f%%", (m[p1, p] > 0 && m[n1, p] >= 0) ? 100 * (m[p1, p] - m[n1, p]) / m[p1, p] : -1
-            printf "\n"
-        }
-    }
+    if (wp && ws)
+        for (i = 1; i <= nj; i++) share_row("ledger share @" J[i], "pgfleet@" J[i], "pgfleet-nl@" J[i])
     if (wd) {
-        for (i = 1; i <= nj; i++) {
-            p1 = "pgfleet@" J[i]; n1 = "pgfleet-nd@" J[i]
-            printf "%-22s", "drift share @" J[i]
-            for (p = 1; p <= 3; p++)
-                printf " %14.0f%%", (m[p1, p] > 0 && m[n1, p] >= 0) ? 100 * (m[p1, p] - m[n1, p]) / m[p1, p] : -1
-            printf "\n"
-        }
+        for (i = 1; i <= nj; i++) share_row("drift share @" J[i], "pgfleet@" J[i], "pgfleet-nd@" J[i])
         if (wf)
             for (i = 1; i <= nj; i++) {
                 p1 = "pgfleet-nd@" J[i]; f1 = "floor@" J[i]
