@@ -16,6 +16,7 @@ typedef struct pgf_policy_scope {
 	char name[64];
 	int min_approvals;          /* -1: the global value */
 	char approval_baseline[33]; /* "": the global value */
+	signed char forbid_author_approval; /* -1: the global value, else 0 or 1 */
 	signed char lint[PGF_LINT_MAX_RULES]; /* per rule: -1 the global value, else a pgf_lint_severity */
 } pgf_policy_scope;
 
@@ -37,6 +38,7 @@ typedef struct pgf_policy {
 	bool require_signed_commit;
 	int min_approvals;
 	char approval_baseline[33]; /* versions up to this one need no approvals ("": none) */
+	bool forbid_author_approval; /* the author of the commit that added a file cannot approve it */
 	pgf_policy_scope scopes[PGF_POLICY_MAX_SCOPES];
 	size_t nscopes;
 	bool allow_out_of_order;
@@ -57,6 +59,8 @@ void pgf_policy_defaults(pgf_policy *p);
 int pgf_policy_load(pgf_policy *p, const char *path, pgf_error **err);
 /* The approvals a scope's migration of this version needs. */
 int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const char *version);
+/* "forbid_author_approval" for a scope (its own value, else the global one). */
+bool pgf_policy_forbids_author_approval(const pgf_policy *p, const char *scope);
 
 /* The lint severities for a scope (NULL: the global ones): per rule, -1
  * for the rule's default, else a pgf_lint_severity. */

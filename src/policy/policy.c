@@ -55,6 +55,19 @@ static int get_duration(int64_t *out, json_t *obj, const char *key, const char *
 	return 0;
 }
 
+/* A JSON boolean at where (absent: *out unchanged). */
+static int parse_bool(bool *out, json_t *obj, const char *key, const char *path, const char *where, pgf_error **err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: %s%s%s: expected true or false", path, where ? where : "",
+		                     where ? "." : "", key);
+	*out = json_is_true(v);
+	return 0;
+}
+
 static int parse_baseline(char out[33], json_t *v, const char *path, const char *where, pgf_error **err)
 {
 	const char *b = json_string_value(v);
@@ -81,6 +94,14 @@ int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const ch
 	return n;
 }
 
+bool pgf_policy_forbids_author_approval(const pgf_policy *p, const char *scope)
+{
+	for (size_t i = 0; i < p->nscopes; i++)
+		if (strcmp(p->scopes[i].name, scope) == 0 && p->scopes[i].forbid_author_approval >= 0)
+			return p->scopes[i].forbid_author_approval != 0;
+	return p->forbid_author_approval;
+}
+
 /* The scope entry of that name, added when absent; NULL when full. */
 static pgf_policy_scope *scope_entry(pgf_policy *p, const char *name)
 {
@@ -93,6 +114,7 @@ static pgf_policy_scope *scope_entry(pgf_policy *p, const char *name)
 	memset(ps, 0, sizeof(*ps));
 	snprintf(ps->name, sizeof(ps->name), "%s", name);
 	ps->min_approvals = -1;
+	ps->forbid_author_approval = -1;
 	memset(ps->lint, -1, sizeof(ps->lint));
 	return ps;
 }
@@ -261,25 +283,20 @@ static int parse_rollout(pgf_rollout *ro, json_t *v, const char *path, pgf_error
 static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 {
 	static const char *const top[] = { "require_signed_commit", "min_approvals", "allow_out_of_order", "scopes",
-		                           "timeouts", "lint", "approval_baseline", "on_drift", "rollout", NULL };
-	static const char *const skeys[] = { "min_approvals", "approval_baseline", NULL };
+		                           "timeouts", "lint", "approval_baseline", "on_drift", "rollout",
+		                           "forbid_author_approval", NULL };
+	static const char *const skeys[] = { "min_approvals", "approval_baseline", "forbid_author_approval", NULL };
 	static const char *const tkeys[] = { "lock_timeout", "statement_timeout", "advisory_lock_wait",
 		                             "connect_timeout", NULL };
 	if (!json_is_object(root))
 		return pgf_error_set(err, PGF_ERR_CONFIG, "%s: expected a JSON object", path);
 	if (pgf_json_check_keys(root, top, path, "top level", err) != 0)
 		return -1;
+	if (parse_bool(&p->require_signed_commit, root, "require_signed_commit", path, NULL, err) != 0 ||
+	    parse_bool(&p->allow_out_of_order, root, "allow_out_of_order", path, NULL, err) != 0 ||
+	    parse_bool(&p->forbid_author_approval, root, "forbid_author_approval", path, NULL, err) != 0)
+		return -1;
 	json_t *v;
-	if ((v = json_object_get(root, "require_signed_commit")) != NULL) {
-		if (!json_is_boolean(v))
-			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: require_signed_commit: expected true or false", path);
-		p->require_signed_commit = json_is_true(v);
-	}
-	if ((v = json_object_get(root, "allow_out_of_order")) != NULL) {
-		if (!json_is_boolean(v))
-			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: allow_out_of_order: expected true or false", path);
-		p->allow_out_of_order = json_is_true(v);
-	}
 	if ((v = json_object_get(root, "min_approvals")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
 			return pgf_error_set(err, PGF_ERR_CONFIG, "%s: min_approvals: expected an integer from 0 to 100", path);
@@ -315,6 +332,12 @@ static int parse(pgf_policy *p, json_t *root, const char *path, pgf_error **err)
 			json_t *bv = json_object_get(sv, "approval_baseline");
 			if (bv != NULL && parse_baseline(ps->approval_baseline, bv, path, where, err) != 0)
 				return -1;
+			bool forbid = false;
+			if (json_object_get(sv, "forbid_author_approval") != NULL) {
+				if (parse_bool(&forbid, sv, "forbid_author_approval", path, where, err) != 0)
+					return -1;
+				ps->forbid_author_approval = forbid;
+			}
 		}
 	}
 	json_t *lint = json_object_get(root, "lint");

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pgfleet/common.h"
 
@@ -35,16 +36,110 @@ static int check_signature(const char **who, pgf_sshsig **sig_out, const char *a
 	return rc;
 }
 
+/* Whether two verified signatures are by the same person: the same principal,
+ * the same key, or either key trusted under the other's principal. */
+static bool same_signer(const pgf_allowed_signers *trust, int64_t now, const pgf_sshsig *a, const char *a_ns,
+                        const char *a_who, const pgf_sshsig *b, const char *b_ns, const char *b_who)
+{
+	char fa[PGF_FINGERPRINT_LEN], fb[PGF_FINGERPRINT_LEN];
+	pgf_sshsig_fingerprint(a, fa);
+	pgf_sshsig_fingerprint(b, fb);
+	const char *ignored = NULL;
+	return strcmp(a_who, b_who) == 0 || strcmp(fa, fb) == 0 ||
+	       pgf_allowed_signers_find(&ignored, trust, a, a_ns, now, b_who, NULL) == 0 ||
+	       pgf_allowed_signers_find(&ignored, trust, b, b_ns, now, a_who, NULL) == 0;
+}
+
 typedef struct file_approvals {
 	const char *file;
 	const char *sha256;
 	const char *version;
 	char *who[MAX_APPROVERS];
-	char keys[MAX_APPROVERS][PGF_FINGERPRINT_LEN];
 	size_t nwho;
 	pgf_buf why;
 	pgf_sshsig *sigs[MAX_APPROVERS]; /* keep the principals' storage alive */
 } file_approvals;
+
+/* The author of a commit that added files: its author email and, when it
+ * carries a trusted SSH signature, the signature and its principal. */
+typedef struct commit_author {
+	char id[PGF_OBJECT_ID_HEX + 1];
+	char *email;
+	pgf_sshsig *sig;
+	const char *who; /* borrowed from the trust root */
+} commit_author;
+
+/* forbid_author_approval: who added each file, read once per scope. */
+typedef struct authorship {
+	bool walked;
+	char (*added)[PGF_OBJECT_ID_HEX + 1]; /* per file_approvals entry */
+	commit_author *authors;
+	size_t nauthors, cap;
+} authorship;
+
+static void authorship_free(authorship *au)
+{
+	for (size_t i = 0; i < au->nauthors; i++) {
+		free(au->authors[i].email);
+		pgf_sshsig_free(au->authors[i].sig);
+	}
+	free(au->authors);
+	free(au->added);
+}
+
+/* The author of the commit that added fa[i] (NULL: unknown), walking the
+ * folder's history on the first call. */
+static int author_of(const commit_author **out, authorship *au, pgf_source *src, const char *folder,
+                     const file_approvals *fa, size_t n, size_t i, const pgf_allowed_signers *trust, int64_t now,
+                     pgf_error **err)
+{
+	*out = NULL;
+	if (!au->walked) {
+		const char **files = pgf_calloc(n + 1, sizeof(char *));
+		for (size_t k = 0; k < n; k++)
+			files[k] = fa[k].file;
+		au->added = pgf_calloc(n + 1, sizeof(*au->added));
+		int rc = pgf_files_added(src, folder, files, n, au->added, err);
+		free(files);
+		if (rc != 0)
+			return -1;
+		au->walked = true;
+	}
+	const char *id = au->added[i];
+	if (id[0] == '\0')
+		return 0;
+	for (size_t k = 0; k < au->nauthors; k++)
+		if (strcmp(au->authors[k].id, id) == 0) {
+			*out = &au->authors[k];
+			return 0;
+		}
+	pgf_commit_info ci;
+	if (pgf_source_commit_info(src, id, &ci, err) != 0)
+		return -1;
+	PGF_ARRAY_GROW(au->authors, au->nauthors, au->cap);
+	commit_author *a = &au->authors[au->nauthors++];
+	*a = (commit_author){ .email = ci.author_email };
+	ci.author_email = NULL;
+	memcpy(a->id, id, sizeof(a->id));
+	char *why = NULL;
+	/* an untrusted or invalid signature leaves the author email only */
+	if (ci.signature != NULL && check_signature(&a->who, &a->sig, ci.signature, strlen(ci.signature), ci.signed_data,
+	                                            ci.signed_len, PGF_GIT_NAMESPACE, trust, now, NULL, &why) != 0)
+		free(why);
+	pgf_commit_info_free(&ci);
+	*out = a;
+	return 0;
+}
+
+/* Whether an approval (sig, by principal who) is the author's. */
+static bool by_author(const commit_author *a, const pgf_sshsig *sig, const char *who, const pgf_allowed_signers *trust,
+                      int64_t now)
+{
+	if (a->email != NULL && strcasecmp(a->email, who) == 0)
+		return true;
+	return a->sig != NULL &&
+	       same_signer(trust, now, a->sig, PGF_GIT_NAMESPACE, a->who, sig, PGF_APPROVAL_NAMESPACE, who);
+}
 
 static int fa_cmp(const void *a, const void *b)
 {
@@ -95,6 +190,8 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		}
 		pgf_error_free(le);
 	}
+	bool forbid = pgf_policy_forbids_author_approval(policy, set->scope);
+	authorship au = { 0 };
 	pgf_buf text = PGF_BUF_INIT;
 	for (size_t i = 0; rc == 0 && i < list.count; i++) {
 		const pgf_entry *e = &list.items[i];
@@ -116,6 +213,7 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		}
 		char *msg = pgf_approval_message(set->scope, f->file, f->sha256);
 		const char *who = NULL;
+		const commit_author *author = NULL;
 		pgf_sshsig *sig = NULL;
 		char *why = NULL;
 		/* the approver named in the file must be a principal of the signing
@@ -125,22 +223,19 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		                    &why) != 0) {
 			pgf_buf_printf(&f->why, "; %s: %s", e->name, why);
 			free(why);
-		} else {
-			char fp[PGF_FINGERPRINT_LEN];
-			pgf_sshsig_fingerprint(sig, fp);
+		} else if (forbid &&
+		           (rc = author_of(&author, &au, src, set->folder, fa, n, (size_t)(f - fa), trust, now, err)) == 0 &&
+		           author != NULL && by_author(author, sig, who, trust, now)) {
+			pgf_buf_printf(&f->why, "; %s: authored the commit that added the file (%.12s, forbid_author_approval)",
+			               who, author->id);
+		} else if (rc == 0) {
 			/* the same approver: the same name, the same key, or a key also
 			 * trusted under the other approval's name */
 			bool seen = false;
-			for (size_t k = 0; k < f->nwho && !seen; k++) {
-				const char *ignored = NULL;
-				seen = strcmp(f->who[k], who) == 0 || strcmp(f->keys[k], fp) == 0 ||
-				       pgf_allowed_signers_find(&ignored, trust, sig, PGF_APPROVAL_NAMESPACE, now, f->who[k], NULL) ==
-				               0 ||
-				       pgf_allowed_signers_find(&ignored, trust, f->sigs[k], PGF_APPROVAL_NAMESPACE, now, who, NULL) ==
-				               0;
-			}
+			for (size_t k = 0; k < f->nwho && !seen; k++)
+				seen = same_signer(trust, now, sig, PGF_APPROVAL_NAMESPACE, who, f->sigs[k], PGF_APPROVAL_NAMESPACE,
+				                   f->who[k]);
 			if (!seen && f->nwho < MAX_APPROVERS) {
-				memcpy(f->keys[f->nwho], fp, sizeof(fp));
 				f->sigs[f->nwho] = sig;
 				f->who[f->nwho++] = pgf_strdup(who);
 				sig = NULL;
@@ -177,6 +272,7 @@ int pgf_verify_approvals(pgf_findings *findings, pgf_findings *info, pgf_source 
 		pgf_buf_free(&fa[i].why);
 	}
 	free(fa);
+	authorship_free(&au);
 	pgf_entry_list_free(&list);
 	free(dir);
 	return rc;
