@@ -77,7 +77,8 @@ typedef int (*pgf_history_cb)(const pgf_history_run *run, void *payload, pgf_err
 
 /* Walks the first-parent chain from since_rev (inclusive), or from the first
  * parent of the source's commit when since_rev is NULL, down to the root, and
- * calls cb once per run, newest first. */
+ * calls cb once per run, newest first. cb returns 0 to go on, 1 to stop
+ * there (the walk then returns 0), -1 on error. */
 int pgf_source_history(pgf_source *src, const char *since_rev, const char *folder, pgf_history_cb cb,
                        void *payload, pgf_error **err);
 

@@ -293,7 +293,10 @@ int pgf_git_history(pgf_source *src, const char *since_rev, const char *folder, 
 		git_tree_free(ft);
 
 		if (!run.open || !git_oid_equal(&tid, &run.tree_id)) {
-			if (flush_run(src, &run, cb, payload, err) != 0)
+			int crc = flush_run(src, &run, cb, payload, err);
+			if (crc > 0)
+				rc = 0; /* the callback has what it wanted */
+			if (crc != 0)
 				goto done;
 			run.open = true;
 			git_oid_cpy(&run.tree_id, &tid);
@@ -306,6 +309,8 @@ int pgf_git_history(pgf_source *src, const char *since_rev, const char *folder, 
 		goto done;
 	}
 	rc = flush_run(src, &run, cb, payload, err);
+	if (rc > 0)
+		rc = 0;
 done:
 	git_revwalk_free(walk);
 	git_commit_free(start);

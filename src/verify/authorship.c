@@ -27,7 +27,7 @@ static int on_run(const pgf_history_run *run, void *payload, pgf_error **err)
 		w->open[kept++] = i;
 	}
 	w->nopen = kept;
-	return 0;
+	return kept == 0 ? 1 : 0; /* every file's stretch ended: stop the walk */
 }
 
 int pgf_files_added(pgf_source *src, const char *folder, const char *const *files, size_t n,
