@@ -43,9 +43,13 @@ void pgf_buf_clear(pgf_buf *b);
 char *pgf_buf_detach(pgf_buf *b);
 void pgf_buf_free(pgf_buf *b);
 
-/* A copy safe to print on one line: control characters and DEL become
- * \xNN (names from a commit may hold newlines). Caller frees. */
+/* A copy safe to print on one line: control characters, DEL and bytes that
+ * are not valid UTF-8 become \xNN (names from a commit may hold newlines,
+ * or another encoding). Caller frees. */
 char *pgf_str_printable(const char *s);
+/* A copy that is valid UTF-8 (what JSON needs): bytes that are not become
+ * \xNN; everything else, newlines included, is kept. Caller frees. */
+char *pgf_str_utf8(const char *s);
 bool pgf_str_has_suffix(const char *s, const char *suffix);
 bool pgf_str_is_digits(const char *s, size_t n);
 

@@ -50,30 +50,15 @@ static int list_rules(const pgf_cli *cli)
 	return PGF_EXIT_OK;
 }
 
-/* Text that is not UTF-8, made ASCII: every byte above 0x7f as "\xNN"
- * (jansson takes only UTF-8, and a finding must not vanish for it). */
-static char *bytes_escaped(const char *s)
-{
-	pgf_buf b = PGF_BUF_INIT;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x80)
-			pgf_buf_put(&b, (const char *)p, 1);
-		else
-			pgf_buf_printf(&b, "\\x%02x", *p);
-	pgf_buf_put(&b, "", 0);
-	return pgf_buf_detach(&b);
-}
-
 /* A string as jansson writes it (quoted, escaped), appended to out; false
- * only for NULL. Text that is not UTF-8 is written with its bytes above
- * 0x7f as "\xNN". */
+ * only for NULL. Bytes that are not valid UTF-8 are written as "\xNN". */
 static bool put_json_string(pgf_buf *out, const char *s)
 {
 	json_t *j = s ? json_string(s) : NULL;
 	if (s != NULL && j == NULL) {
-		char *ascii = bytes_escaped(s);
-		j = json_string(ascii);
-		free(ascii);
+		char *utf8 = pgf_str_utf8(s);
+		j = json_string(utf8);
+		free(utf8);
 	}
 	char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 	json_decref(j);

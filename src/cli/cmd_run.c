@@ -120,15 +120,26 @@ static void on_target(void *ctx, const pgf_target_report *t, size_t finished, si
 	}
 }
 
+/* A JSON string of text that may hold bytes that are not UTF-8 (a file
+ * name, a server message): those as \xNN. */
+static json_t *text_json(const char *s)
+{
+	char *utf8 = pgf_str_utf8(s);
+	json_t *j = json_string(utf8);
+	free(utf8);
+	return j;
+}
+
 static json_t *errors_json(const pgf_error *err)
 {
 	json_t *a = json_array();
 	for (; err != NULL; err = err->next) {
-		json_t *o = json_pack("{s:s}", "message", err->message);
+		json_t *o = json_object();
+		json_object_set_new(o, "message", text_json(err->message));
 		if (err->detail)
-			json_object_set_new(o, "detail", json_string(err->detail));
+			json_object_set_new(o, "detail", text_json(err->detail));
 		if (err->hint)
-			json_object_set_new(o, "hint", json_string(err->hint));
+			json_object_set_new(o, "hint", text_json(err->hint));
 		if (err->sqlstate[0])
 			json_object_set_new(o, "sqlstate", json_string(err->sqlstate));
 		json_array_append_new(a, o);

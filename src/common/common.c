@@ -137,17 +137,51 @@ void pgf_buf_free(pgf_buf *b)
 	b->len = b->cap = 0;
 }
 
-char *pgf_str_printable(const char *s)
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when s does not
+ * start one: no overlong forms, no surrogates, nothing above U+10FFFF (what
+ * jansson and PostgreSQL accept). */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) || (s[0] == 0xf0 && s[1] < 0x90) ||
+	    (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+/* s as valid UTF-8 (bytes outside a valid sequence as \xNN), and with
+ * control characters as \xNN too when controls. */
+static char *escaped(const char *s, bool controls)
 {
 	pgf_buf b = PGF_BUF_INIT;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			pgf_buf_printf(&b, "\\x%02x", c);
-		else
-			pgf_buf_put(&b, s, 1);
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0 || (controls && n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			pgf_buf_printf(&b, "\\x%02x", *p);
+			p++;
+		} else {
+			pgf_buf_put(&b, p, n);
+			p += n;
+		}
 	}
+	pgf_buf_put(&b, "", 0); /* "" for "" */
 	return pgf_buf_detach(&b);
+}
+
+char *pgf_str_printable(const char *s)
+{
+	return escaped(s, true);
+}
+
+char *pgf_str_utf8(const char *s)
+{
+	return escaped(s, false);
 }
 
 bool pgf_str_has_suffix(const char *s, const char *suffix)

@@ -16,20 +16,22 @@ void pgf_report_add(pgf_report *r, const char *rule, pgf_report_level level, con
 	r->items[r->count++] = (pgf_report_item){
 		.rule = rule,
 		.level = level,
-		.path = path ? pgf_strdup(path) : NULL,
+		/* valid UTF-8 for every format (a name or a quoted string may
+		 * hold other bytes: they show as \xNN) */
+		.path = path ? pgf_str_utf8(path) : NULL,
 		.line = line,
 		.column = column,
-		.message = pgf_strdup(message),
+		.message = pgf_str_utf8(message),
 		.why = why,
 		.instead = instead,
-		.waiver_reason = reason ? pgf_strdup(reason) : NULL,
+		.waiver_reason = reason ? pgf_str_utf8(reason) : NULL,
 	};
 }
 
 void pgf_report_error(pgf_report *r, const char *message)
 {
 	PGF_ARRAY_GROW(r->errors, r->nerrors, r->errcap);
-	r->errors[r->nerrors++] = pgf_strdup(message);
+	r->errors[r->nerrors++] = pgf_str_utf8(message);
 }
 
 void pgf_report_free(pgf_report *r)

@@ -149,4 +149,18 @@ jq -e '.runs[0].invocations[0].executionSuccessful == false and
 	fail "sarif notification"
 t_done
 
+
+t_begin "a finding quoting bytes that are not UTF-8 is in every format, the bytes as \\xNN"
+r=$(new_repo)
+printf 'DROP TABLE "caf\xe9";\n' >"$r/$F/0003_latin1.sql"
+"$PGFLEET" --quiet --repo "$r" hash >/dev/null
+repo_commit "$r" "latin-1 name" >/dev/null
+run "$PGFLEET" --quiet --repo "$r" check --base main --json
+assert_rc 1
+assert_eq "$(jq -r '.results[] | select(.file | endswith("0003_latin1.sql")) | .message' <<<"$OUT")" 'table caf\xe9 is dropped' "json message"
+run "$PGFLEET" --quiet --repo "$r" check --base main --format sarif
+assert_rc 1
+assert_eq "$(jq -r '.runs[0].results[] | select(.locations[0].physicalLocation.artifactLocation.uri | endswith("0003_latin1.sql")) | .message.text' <<<"$OUT")" 'table caf\xe9 is dropped' "sarif message"
+t_done
+
 t_finish

@@ -385,6 +385,34 @@ static void test_error_long_message(void **state)
 	pgf_error_free(err);
 }
 
+static void check_escaped(char *(*fn)(const char *), const char *in, const char *want)
+{
+	char *got = fn(in);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Valid UTF-8 is kept whole; a byte outside a valid sequence becomes \xNN:
+ * stray continuation bytes, truncated sequences, overlong forms, UTF-16
+ * surrogates and code points above U+10FFFF. */
+static void test_str_utf8(void **state)
+{
+	(void)state;
+	check_escaped(pgf_str_utf8, "", "");
+	check_escaped(pgf_str_utf8, "plain\tline\n", "plain\tline\n");
+	check_escaped(pgf_str_utf8, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x98", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x98");
+	check_escaped(pgf_str_utf8, "caf\xe9", "caf\\xe9");
+	check_escaped(pgf_str_utf8, "\x80x", "\\x80x");
+	check_escaped(pgf_str_utf8, "\xe2\x82", "\\xe2\\x82");
+	check_escaped(pgf_str_utf8, "\xc0\xaf", "\\xc0\\xaf");
+	check_escaped(pgf_str_utf8, "\xe0\x80\xaf", "\\xe0\\x80\\xaf");
+	check_escaped(pgf_str_utf8, "\xed\xa0\x80", "\\xed\\xa0\\x80");
+	check_escaped(pgf_str_utf8, "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");
+	check_escaped(pgf_str_utf8, "\xf5\x80\x80\x80", "\\xf5\\x80\\x80\\x80");
+	/* printable: the same, and control characters too */
+	check_escaped(pgf_str_printable, "a\nb\x7f caf\xc3\xa9 \xff", "a\\x0ab\\x7f caf\xc3\xa9 \\xff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_error_hint_detail_on_last),
 		cmocka_unit_test(test_error_append),
 		cmocka_unit_test(test_error_long_message),
+		cmocka_unit_test(test_str_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
