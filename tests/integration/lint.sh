@@ -175,9 +175,7 @@ cd - >/dev/null
 
 # ------------------------------------------------------------ at a commit
 
-config='{"version": 1, "scopes": [
-  {"name": "master", "folder": "migrations/master", "target": "master"},
-  {"name": "tenant", "folder": "migrations/tenant", "target": "tenants"}]}'
+config=$REPO_TWO_SCOPES
 
 new_repo() {
 	local r

@@ -61,9 +61,7 @@ policy() { printf '%s\n' "$2" >"$K/$1.json"; }
 policy signed '{"require_signed_commit": true, "min_approvals": 0}'
 policy two '{"require_signed_commit": false, "min_approvals": 2}'
 
-config='{"version": 1, "scopes": [
-  {"name": "master", "folder": "migrations/master", "target": "master"},
-  {"name": "tenant", "folder": "migrations/tenant", "target": "tenants"}]}'
+config=$REPO_TWO_SCOPES
 
 # new_repo: print a fresh repository with migrations and manifests, nothing committed.
 #   master: 0001_accounts.sql; tenant: 0001_wells.sql, 0002_readings.sql (+ its down file)

@@ -83,14 +83,7 @@ fleet_new() {
 	FLEET_NAME=${1:?usage: fleet_new NAME}
 	FLEET_REPO=$(tmpdir_new)/$FLEET_NAME
 	repo_init "$FLEET_REPO"
-	repo_write "$FLEET_REPO" pgfleet.json '{
-  "version": 1,
-  "scopes": [
-    {"name": "master", "folder": "migrations/master", "target": "master"},
-    {"name": "tenant", "folder": "migrations/tenant", "target": "tenants"}
-  ]
-}
-'
+	repo_write "$FLEET_REPO" pgfleet.json "$REPO_TWO_SCOPES"
 	mkdir -p "$FLEET_REPO/migrations/master" "$FLEET_REPO/migrations/tenant"
 	cp "$SRCROOT/migrations/master/0001_create_tenants.sql" "$SRCROOT/migrations/master/0001_create_tenants.down.sql" \
 		"$FLEET_REPO/migrations/master/"

@@ -51,6 +51,12 @@ cat >"$HOME/.gitconfig" <<'EOF'
 	detachedHead = false
 EOF
 
+# pgfleet.json of the usual two scopes: "master" -> migrations/master (target
+# master) and "tenant" -> migrations/tenant (target tenants).
+REPO_TWO_SCOPES='{"version": 1, "scopes": [
+  {"name": "master", "folder": "migrations/master", "target": "master"},
+  {"name": "tenant", "folder": "migrations/tenant", "target": "tenants"}]}'
+
 tmpdir_new() {
   mktemp -d "$GITREPO_TMPROOT/t.XXXXXX"
 }
