@@ -15,6 +15,9 @@ typedef struct pgf_pg_result pgf_pg_result;
 
 #define PGF_SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 #define PGF_SQLSTATE_QUERY_CANCELED "57014"
+#define PGF_SQLSTATE_UNDEFINED_TABLE "42P01"
+#define PGF_SQLSTATE_INVALID_SCHEMA_NAME "3F000"
+#define PGF_SQLSTATE_UNDEFINED_FUNCTION "42883"
 
 /* "host=H port=P dbname=D" from a conninfo or URL, never a password or any
  * other key. An unparsable string gives "(invalid connection string)".
@@ -62,5 +65,8 @@ void pgf_pg_result_free(pgf_pg_result *r);
 
 /* True when the error is a server error with this SQLSTATE. */
 bool pgf_pg_error_is(const pgf_error *err, const char *sqlstate);
+/* The error of a table or schema that does not exist (pgfleet's schema or
+ * its ledger not created yet in that database). */
+bool pgf_pg_error_is_absent(const pgf_error *err);
 
 #endif

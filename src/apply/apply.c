@@ -16,8 +16,6 @@
 /* pgfleet's advisory lock: ('pgft', 1) in the two-key space. */
 #define LOCK_KEYS "1885824628, 1"
 
-#define UNDEFINED_TABLE "42P01"
-#define INVALID_SCHEMA_NAME "3F000"
 
 static const char schema_sql[] =
 	"BEGIN;\n"
@@ -72,11 +70,6 @@ static const char schema_sql[] =
 	"WHERE m.key = 'schema_version'"
 
 static int state_from_rows(pgf_pg_result *r, pgf_applied_list *out, pgf_error **err);
-
-static bool no_schema(const pgf_error *e)
-{
-	return pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME);
-}
 
 /* Values spliced into SQL text come from checked alphabets only: scope
  * names, digit versions, names of [A-Za-z0-9_-], hex digests. */
@@ -158,7 +151,7 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error
 		pgf_error_free(e);
 		return 1;
 	}
-	if (rc != 0 && scope != NULL && no_schema(e)) {
+	if (rc != 0 && scope != NULL && pgf_pg_error_is_absent(e)) {
 		/* locked; nothing recorded in this database yet */
 		pgf_error_free(e);
 		pf->scope = scope;
@@ -247,7 +240,7 @@ int pgf_apply_read_state(pgf_pg *c, const char *scope, pgf_applied_list *out, bo
 	int rc = pgf_pg_query(c, &r, sql, 1, params, &e);
 	free(sql);
 	if (rc != 0) {
-		if (no_schema(e)) {
+		if (pgf_pg_error_is_absent(e)) {
 			pgf_error_free(e);
 			return 0;
 		}
@@ -339,6 +332,13 @@ static void record_failure(const pgf_apply_ctx *a, const pgf_migration *m, const
 	             7, params, NULL);
 }
 
+/* The SQL that records the schema's fingerprint after version, or "" when
+ * not wanted. Caller frees. */
+static char *record_sql(const pgf_apply_ctx *a, const char *version, const char *action, bool wanted)
+{
+	return wanted ? pgf_drift_record_sql(a->scope, version, action) : pgf_strdup("");
+}
+
 static int apply_in_transaction(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_content *content,
                                 pgf_error **err)
 {
@@ -360,11 +360,9 @@ static int apply_in_transaction(const pgf_apply_ctx *a, const pgf_migration *m, 
 	               "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, %s);\n",
 	               a->scope, m->version, m->name, m->sha256, a->commit, ledger, a->scope, m->version, m->name,
 	               m->sha256, a->commit, ledger);
-	if (a->fingerprint) {
-		char *record = pgf_drift_record_sql(a->scope, m->version, "apply");
-		pgf_buf_puts(&q, record);
-		free(record);
-	}
+	char *record = record_sql(a, m->version, "apply", a->fingerprint);
+	pgf_buf_puts(&q, record);
+	free(record);
 	pgf_buf_puts(&q, "COMMIT;");
 	char *label = pgf_asprintf("%s/%s", a->folder, m->file);
 	pgf_error *e = NULL;
@@ -414,7 +412,7 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 		 * how far the file got, so the next run resumes at statement i. */
 		/* with the schema as the statements left it, so the resumed run
 		 * does not take their effects for drift */
-		char *record = a->policy->drift_off ? pgf_strdup("") : pgf_drift_record_sql(a->scope, m->version, "partial");
+		char *record = record_sql(a, m->version, "partial", !a->policy->drift_off);
 		char *row = pgf_asprintf(
 			"BEGIN;\nINSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, "
 			"status, statements_done) VALUES ('%s', '%s', '%s', '%s', '%s', %s, 'partial', %zu) "
@@ -440,7 +438,7 @@ static int apply_statements(const pgf_apply_ctx *a, const pgf_migration *m, cons
 		return -1;
 	}
 	/* the schema right after the file, recorded with its row */
-	char *record = a->fingerprint ? pgf_drift_record_sql(a->scope, m->version, "apply") : pgf_strdup("");
+	char *record = record_sql(a, m->version, "apply", a->fingerprint);
 	char *row = pgf_asprintf(
 		"BEGIN;\n"
 		"INSERT INTO pgfleet.applied_migrations (scope, version, name, sha256, commit, ledger_entry, status, "
@@ -476,7 +474,7 @@ int pgf_apply_down(const pgf_apply_ctx *a, const pgf_migration *m, const pgf_con
 	char ledger[32];
 	ledger_sql(ledger, a->ledger_entry);
 	char *label = pgf_asprintf("%s/%s", a->folder, m->down_file);
-	char *drift = a->fingerprint ? pgf_drift_record_sql(a->scope, m->version, "rollback") : pgf_strdup("");
+	char *drift = record_sql(a, m->version, "rollback", a->fingerprint);
 	char *record = pgf_asprintf(
 		"DELETE FROM pgfleet.applied_migrations WHERE scope = '%s' AND version = '%s';\n"
 		"INSERT INTO pgfleet.history (scope, version, name, action, sha256, commit, ledger_entry) "

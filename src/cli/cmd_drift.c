@@ -82,7 +82,7 @@ static json_t *lines_json(char *const *lines, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(lines[i]));
+		json_array_append_new(a, pgf_json_text(lines[i]));
 	return a;
 }
 

@@ -54,12 +54,7 @@ static int list_rules(const pgf_cli *cli)
  * only for NULL. Bytes that are not valid UTF-8 are written as "\xNN". */
 static bool put_json_string(pgf_buf *out, const char *s)
 {
-	json_t *j = s ? json_string(s) : NULL;
-	if (s != NULL && j == NULL) {
-		char *utf8 = pgf_str_utf8(s);
-		j = json_string(utf8);
-		free(utf8);
-	}
+	json_t *j = s ? pgf_json_text(s) : NULL;
 	char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 	json_decref(j);
 	if (d == NULL)
@@ -212,7 +207,7 @@ static void print_json(const pgf_lint_report *rep, const pgf_error *err, int rc)
 {
 	json_t *root = json_object(), *errors = json_array();
 	for (; err != NULL; err = err->next)
-		json_array_append_new(errors, json_string(err->message));
+		json_array_append_new(errors, pgf_json_text(err->message));
 	json_object_set_new(root, "files", json_integer((json_int_t)rep->count));
 	json_object_set_new(root, "findings", json_array());
 	json_object_set_new(root, "errors", errors);

@@ -120,36 +120,21 @@ static void on_target(void *ctx, const pgf_target_report *t, size_t finished, si
 	}
 }
 
-/* A JSON string of text that may hold bytes that are not UTF-8 (a file
- * name, a server message): those as \xNN. */
-static json_t *text_json(const char *s)
-{
-	char *utf8 = pgf_str_utf8(s);
-	json_t *j = json_string(utf8);
-	free(utf8);
-	return j;
-}
-
 static json_t *errors_json(const pgf_error *err)
 {
 	json_t *a = json_array();
 	for (; err != NULL; err = err->next) {
 		json_t *o = json_object();
-		json_object_set_new(o, "message", text_json(err->message));
+		json_object_set_new(o, "message", pgf_json_text(err->message));
 		if (err->detail)
-			json_object_set_new(o, "detail", text_json(err->detail));
+			json_object_set_new(o, "detail", pgf_json_text(err->detail));
 		if (err->hint)
-			json_object_set_new(o, "hint", text_json(err->hint));
+			json_object_set_new(o, "hint", pgf_json_text(err->hint));
 		if (err->sqlstate[0])
 			json_object_set_new(o, "sqlstate", json_string(err->sqlstate));
 		json_array_append_new(a, o);
 	}
 	return a;
-}
-
-static json_t *opt_string(const char *s)
-{
-	return s ? json_string(s) : json_null();
 }
 
 static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_report *r, json_t *fleet, int rc)
@@ -161,12 +146,12 @@ static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_rep
 	for (size_t i = 0; i < r->count; i++) {
 		const pgf_target_report *t = &r->targets[i];
 		json_t *jt = json_object();
-		json_object_set_new(jt, "target", json_string(t->name));
+		json_object_set_new(jt, "target", pgf_json_text(t->name));
 		json_object_set_new(jt, "master", json_boolean(t->master));
-		json_object_set_new(jt, "where", json_string(t->where));
+		json_object_set_new(jt, "where", pgf_json_text(t->where));
 		json_object_set_new(jt, "outcome", json_string(pgf_outcome_name(t->outcome)));
 		if (t->skip_reason)
-			json_object_set_new(jt, t->outcome == PGF_OUTCOME_HELD ? "held" : "skipped", json_string(t->skip_reason));
+			json_object_set_new(jt, t->outcome == PGF_OUTCOME_HELD ? "held" : "skipped", pgf_json_text(t->skip_reason));
 		if (t->canary)
 			json_object_set_new(jt, "canary", json_true());
 		json_object_set_new(jt, "seconds", json_real(t->seconds));
@@ -176,16 +161,16 @@ static void print_json(const pgf_cli *cli, const char *commit, const pgf_run_rep
 			json_t *js = json_object();
 			json_object_set_new(js, "scope", json_string(s->scope));
 			json_object_set_new(js, "outcome", json_string(pgf_outcome_name(s->outcome)));
-			json_object_set_new(js, "version_before", opt_string(s->before));
-			json_object_set_new(js, "version", opt_string(s->after));
+			json_object_set_new(js, "version_before", pgf_json_text(s->before));
+			json_object_set_new(js, "version", pgf_json_text(s->after));
 			json_object_set_new(js, "done", json_integer((json_int_t)s->done));
 			json_object_set_new(js, "pending", json_integer((json_int_t)s->pending));
 			if (s->files)
-				json_object_set_new(js, "files", json_string(s->files));
+				json_object_set_new(js, "files", pgf_json_text(s->files));
 			if (s->last_applied_at)
 				json_object_set_new(js, "last_applied_at", json_string(s->last_applied_at));
 			if (s->last_failure)
-				json_object_set_new(js, "last_failure", json_string(s->last_failure));
+				json_object_set_new(js, "last_failure", pgf_json_text(s->last_failure));
 			json_object_set_new(js, "errors", errors_json(s->err));
 			json_array_append_new(scopes, js);
 		}
@@ -251,7 +236,7 @@ static int check_no_rewind(pgf_repo_ctx *ctx, const pgf_cli *cli, const char *ma
 	                 "AND body::json->>'verified' = 'pinned' ORDER BY seq DESC LIMIT 1",
 	                 0, NULL, &qe) != 0) {
 		/* no ledger yet: nothing was reconciled in pipeline mode */
-		bool absent = pgf_pg_error_is(qe, "42P01") || pgf_pg_error_is(qe, "3F000");
+		bool absent = pgf_pg_error_is_absent(qe);
 		if (!absent) {
 			pgf_error_append(err, qe);
 			qe = NULL;

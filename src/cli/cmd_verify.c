@@ -92,7 +92,7 @@ static void print_json(const pgf_repo_ctx *ctx, const scope_result *res, size_t 
 	json_object_set_new(root, "verified", findings_json(info));
 	json_t *errors = json_array();
 	for (; err != NULL; err = err->next)
-		json_array_append_new(errors, json_string(err->message));
+		json_array_append_new(errors, pgf_json_text(err->message));
 	json_object_set_new(root, "errors", errors);
 	json_object_set_new(root, "exit_code", json_integer(rc));
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -78,7 +78,7 @@ static void add_target(json_t *scopes, const pgf_target_report *t)
 		if (s->outcome >= PGF_OUTCOME_BUSY) {
 			f = json_pack("{s:s, s:s}", "target", t->name, "outcome", pgf_outcome_name(s->outcome));
 			if (s->err != NULL)
-				json_object_set_new(f, "error", json_string(s->err->message));
+				json_object_set_new(f, "error", pgf_json_text(s->err->message));
 		} else if (s->last_failure != NULL) {
 			f = json_pack("{s:s, s:s, s:s}", "target", t->name, "outcome", pgf_outcome_name(s->outcome),
 			              "last_failure", s->last_failure);

@@ -7,9 +7,6 @@
 
 #include "pgfleet/common.h"
 
-#define UNDEFINED_TABLE "42P01"
-#define INVALID_SCHEMA_NAME "3F000"
-#define UNDEFINED_FUNCTION "42883"
 
 /* Values go on one line: tabs, newlines and carriage returns become spaces,
  * so tabs separate fields and newlines separate lines (translate: a regular
@@ -229,8 +226,7 @@ int pgf_drift_read(pgf_pg *c, bool objects, pgf_drift_state *out, pgf_error **er
 
 bool pgf_drift_error_is_layout(const pgf_error *e)
 {
-	return pgf_pg_error_is(e, UNDEFINED_TABLE) || pgf_pg_error_is(e, INVALID_SCHEMA_NAME) ||
-	       pgf_pg_error_is(e, UNDEFINED_FUNCTION);
+	return pgf_pg_error_is_absent(e) || pgf_pg_error_is(e, PGF_SQLSTATE_UNDEFINED_FUNCTION);
 }
 
 void pgf_drift_state_free(pgf_drift_state *s)

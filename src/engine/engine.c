@@ -268,8 +268,10 @@ static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *
 	return rc;
 }
 
+/* drift_passed: the target's schema already passed the drift check in this
+ * run (its recording is one per database, not per scope) */
 static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char *target, set_cache *sc,
-                     pgf_scope_report *sr)
+                     pgf_scope_report *sr, bool *drift_passed)
 {
 	pgf_applied_list state;
 	bool exists = false;
@@ -333,9 +335,11 @@ static void scope_up(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const char
 
 	/* only a target with something to apply pays for the fingerprint */
 	bool drift = !e->opts->policy.drift_off;
-	if (drift && plan.npending > 0 && exists &&
-	    check_drift(e, conn, target, set->scope, have_pre ? &pre : NULL, sr) != 0)
-		goto done;
+	if (drift && plan.npending > 0 && exists && !*drift_passed) {
+		if (check_drift(e, conn, target, set->scope, have_pre ? &pre : NULL, sr) != 0)
+			goto done;
+		*drift_passed = true;
+	}
 	pgf_apply_ctx actx = { conn, &e->opts->policy, set->scope, set->folder, e->commit, -1, false };
 	sr->outcome = PGF_OUTCOME_UP_TO_DATE;
 	for (size_t i = 0; i < plan.npending; i++) {
@@ -460,7 +464,7 @@ static void scope_adopt(engine *e, pgf_pg *conn, pgf_apply_prefetch *pf, const c
 	pgf_error *qe = NULL;
 	if (pgf_pg_query(conn, &r, "SELECT hash, created_at::text FROM drizzle.__drizzle_migrations ORDER BY id", 0,
 	                 NULL, &qe) != 0) {
-		bool absent = pgf_pg_error_is(qe, "42P01") || pgf_pg_error_is(qe, "3F000");
+		bool absent = pgf_pg_error_is_absent(qe);
 		sr->outcome = absent ? PGF_OUTCOME_UP_TO_DATE : PGF_OUTCOME_FAILED;
 		if (absent) {
 			sr->files = pgf_strdup("no drizzle.__drizzle_migrations: nothing to adopt");
@@ -657,6 +661,7 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 		emit(e, &ev, NULL, NULL);
 	}
 	size_t k = 0;
+	bool drift_passed = false;
 	for (size_t i = 0; i < e->nsets; i++) {
 		set_cache *sc = &e->sets[i];
 		if ((sc->scope->target == PGF_TARGET_MASTER) != master)
@@ -667,7 +672,7 @@ static void run_target(engine *e, pgf_target_report *t, pgf_pg *conn, bool maste
 		case PGF_MODE_STATUS:
 		case PGF_MODE_RECONCILE:
 		case PGF_MODE_DRIFT:
-			scope_up(e, conn, &pf, t->name, sc, sr);
+			scope_up(e, conn, &pf, t->name, sc, sr, &drift_passed);
 			break;
 		case PGF_MODE_ROLLBACK:
 			scope_rollback(e, conn, &pf, t->name, sc, sr);

@@ -18,7 +18,7 @@ int pgf_ledger_last_run(char **started, char **finished, pgf_pg *master, pgf_err
 	                 "ORDER BY seq DESC LIMIT 1) f "
 	                 "LEFT JOIN pgfleet.ledger s ON s.seq = (f.body::json->>'run')::bigint",
 	                 0, NULL, &qe) != 0) {
-		if (pgf_pg_error_is(qe, "42P01") || pgf_pg_error_is(qe, "3F000")) { /* no ledger */
+		if (pgf_pg_error_is_absent(qe)) { /* no ledger */
 			pgf_error_free(qe);
 			return 0;
 		}

@@ -130,7 +130,7 @@ static void check_target(story *s, pgf_pg *conn, const char *target, pgf_ledger_
 	if (pgf_pg_query(conn, &r,
 	                 "SELECT scope, version, sha256, status, ledger_entry FROM pgfleet.applied_migrations ORDER BY 1, 2", 0,
 	                 NULL, &e) != 0) {
-		bool absent = pgf_pg_error_is(e, "42P01") || pgf_pg_error_is(e, "3F000");
+		bool absent = pgf_pg_error_is_absent(e);
 		pgf_error_free(e);
 		if (!absent) {
 			char *m = pgf_asprintf("target %s: applied_migrations unreadable", target);

@@ -1,5 +1,6 @@
 #include "pgfleet/pg.h"
 
+#include <assert.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,11 +191,23 @@ static bool ok_status(ExecStatusType st)
 }
 
 /* Sends a simple query and drains every result: a multi-statement string
- * stops at its first error, which is the one reported. */
+ * stops at its first error, which is the one reported. Rows are kept when
+ * asked: of the first n statements that returned rows in keep[0..n-1], or
+ * with last, of the last one in keep[0]; what came before an error stays. */
+typedef struct rows_wanted {
+	PGresult **keep;
+	size_t n;
+	bool last;
+} rows_wanted;
+
 static int simple_query(pgf_pg *c, const char *sql, size_t len, const char *label, long line_shift,
-                        pgf_error **err)
+                        const rows_wanted *want, pgf_error **err)
 {
 	const char *script = label != NULL ? sql : NULL;
+	size_t n = want != NULL ? want->n : 0, k = 0;
+	bool last = want != NULL && want->last;
+	for (size_t i = 0; i < n; i++)
+		want->keep[i] = NULL;
 	if (!PQsendQuery(c->conn, sql))
 		return result_error(c, NULL, NULL, 0, label, line_shift, err);
 	int rc = 0;
@@ -202,7 +215,12 @@ static int simple_query(pgf_pg *c, const char *sql, size_t len, const char *labe
 	while ((res = PQgetResult(c->conn)) != NULL) {
 		if (rc == 0 && !ok_status(PQresultStatus(res)))
 			rc = result_error(c, res, script, len, label, line_shift, err);
-		PQclear(res);
+		if (rc == 0 && PQresultStatus(res) == PGRES_TUPLES_OK && (last ? n > 0 : k < n)) {
+			if (last)
+				PQclear(want->keep[0]);
+			want->keep[last ? 0 : k++] = res;
+		} else
+			PQclear(res);
 	}
 	if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD)
 		rc = result_error(c, NULL, NULL, 0, label, line_shift, err);
@@ -212,12 +230,21 @@ static int simple_query(pgf_pg *c, const char *sql, size_t len, const char *labe
 int pgf_pg_exec_script(pgf_pg *c, const char *sql, size_t len, const char *label, long line_shift,
                        pgf_error **err)
 {
-	return simple_query(c, sql, len, label, line_shift, err);
+	return simple_query(c, sql, len, label, line_shift, NULL, err);
 }
 
 int pgf_pg_exec(pgf_pg *c, const char *sql, pgf_error **err)
 {
-	return simple_query(c, sql, strlen(sql), NULL, 0, err);
+	return simple_query(c, sql, strlen(sql), NULL, 0, NULL, err);
+}
+
+static pgf_pg_result *wrap(PGresult *res)
+{
+	if (res == NULL)
+		return NULL;
+	pgf_pg_result *r = pgf_calloc(1, sizeof(*r));
+	r->res = res;
+	return r;
 }
 
 int pgf_pg_query(pgf_pg *c, pgf_pg_result **out, const char *sql, int nparams, const char *const *params,
@@ -233,60 +260,31 @@ int pgf_pg_query(pgf_pg *c, pgf_pg_result **out, const char *sql, int nparams, c
 		PQclear(res);
 		return 0;
 	}
-	pgf_pg_result *r = pgf_calloc(1, sizeof(*r));
-	r->res = res;
-	*out = r;
+	*out = wrap(res);
 	return 0;
 }
 
 int pgf_pg_query_simple(pgf_pg *c, pgf_pg_result **out, const char *sql, pgf_error **err)
 {
-	*out = NULL;
-	if (!PQsendQuery(c->conn, sql))
-		return result_error(c, NULL, NULL, 0, NULL, 0, err);
-	int rc = 0;
-	PGresult *res, *rows = NULL;
-	while ((res = PQgetResult(c->conn)) != NULL) {
-		if (rc == 0 && !ok_status(PQresultStatus(res)))
-			rc = result_error(c, res, NULL, 0, NULL, 0, err);
-		if (rc == 0 && PQresultStatus(res) == PGRES_TUPLES_OK) {
-			PQclear(rows);
-			rows = res;
-		} else
-			PQclear(res);
-	}
-	if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD)
-		rc = result_error(c, NULL, NULL, 0, NULL, 0, err);
-	if (rc != 0 || rows == NULL) {
+	PGresult *rows;
+	rows_wanted want = { &rows, 1, true };
+	int rc = simple_query(c, sql, strlen(sql), NULL, 0, &want, err);
+	if (rc != 0) {
 		PQclear(rows);
-		return rc;
+		rows = NULL;
 	}
-	pgf_pg_result *r = pgf_calloc(1, sizeof(*r));
-	r->res = rows;
-	*out = r;
-	return 0;
+	*out = wrap(rows);
+	return rc;
 }
 
 int pgf_pg_query_simple_each(pgf_pg *c, pgf_pg_result **out, size_t n, const char *sql, pgf_error **err)
 {
+	PGresult *keep[8];
+	assert(n <= sizeof(keep) / sizeof(keep[0]));
+	rows_wanted want = { keep, n, false };
+	int rc = simple_query(c, sql, strlen(sql), NULL, 0, &want, err);
 	for (size_t i = 0; i < n; i++)
-		out[i] = NULL;
-	if (!PQsendQuery(c->conn, sql))
-		return result_error(c, NULL, NULL, 0, NULL, 0, err);
-	int rc = 0;
-	size_t k = 0;
-	PGresult *res;
-	while ((res = PQgetResult(c->conn)) != NULL) {
-		if (rc == 0 && !ok_status(PQresultStatus(res)))
-			rc = result_error(c, res, NULL, 0, NULL, 0, err);
-		if (rc == 0 && PQresultStatus(res) == PGRES_TUPLES_OK && k < n) {
-			out[k] = pgf_calloc(1, sizeof(pgf_pg_result));
-			out[k++]->res = res;
-		} else
-			PQclear(res);
-	}
-	if (rc == 0 && PQstatus(c->conn) == CONNECTION_BAD)
-		rc = result_error(c, NULL, NULL, 0, NULL, 0, err);
+		out[i] = wrap(keep[i]);
 	return rc;
 }
 
@@ -333,4 +331,9 @@ bool pgf_pg_error_is(const pgf_error *err, const char *sqlstate)
 		if (err->code == PGF_ERR_DB && strcmp(err->sqlstate, sqlstate) == 0)
 			return true;
 	return false;
+}
+
+bool pgf_pg_error_is_absent(const pgf_error *err)
+{
+	return pgf_pg_error_is(err, PGF_SQLSTATE_UNDEFINED_TABLE) || pgf_pg_error_is(err, PGF_SQLSTATE_INVALID_SCHEMA_NAME);
 }

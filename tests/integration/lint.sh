@@ -303,6 +303,10 @@ run "$PGFLEET" --quiet lint --json "$d"/*.sql
 assert_rc 1
 assert_eq "$(jq -r '[.findings[] | .file + " " + .rule] | join("|")' <<<"$OUT")" \
 	"$d/0001_caf\\xe9.sql ban-drop-column|$d/0002_x.sql update-delete-without-where" "findings of non-UTF-8 files"
+# and an error naming such a file stays in "errors"
+run "$PGFLEET" --quiet lint --json "$d/missing$(printf '\xff').sql"
+assert_rc 2
+assert_eq "$(jq -r '.errors[0]' <<<"$OUT")" "$d/missing\\xff.sql: No such file or directory" "error of a non-UTF-8 name"
 rm -rf "$d"
 t_done
 
