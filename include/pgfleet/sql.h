@@ -18,6 +18,11 @@ typedef struct pgf_statement {
  * label:line. *out is allocated (free it); *n is set. */
 int pgf_sql_split(pgf_statement **out, size_t *n, const char *text, const char *label, pgf_error **err);
 
+/* The offset of the first token at or after i (before end): whitespace,
+ * -- comments and nested C-style comments skipped, as PostgreSQL's lexer
+ * skips them. end when there is none. */
+size_t pgf_sql_skip_noise(const char *s, size_t i, size_t end);
+
 /* A file that runs in pgfleet's transaction must not end or start one
  * itself (BEGIN, COMMIT, ROLLBACK, SAVEPOINT...): that would commit the
  * migration without its record. PGF_ERR_INPUT naming label:line. */

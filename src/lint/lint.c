@@ -12,6 +12,7 @@
 
 #include "lint_internal.h"
 #include "pgfleet/common.h"
+#include "pgfleet/sql.h"
 #include "tree.h"
 
 void pgf_lint_report(pgf_lint_run *run, int rule, size_t offset, const char *fmt, ...)
@@ -30,28 +31,12 @@ static bool space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-/* A statement's first token, from the scanner's tokens of the file, or from
- * those of the statement alone when the file's were not needed. */
-static int first_token(pgf_lint_run *run, pgf_lint_stmt *st, pgf_error **err)
+/* A statement's first token, when the file's scanner tokens were not
+ * needed: past blanks and comments (the file parsed, so one follows). */
+static void first_token(const pgf_lint_run *run, pgf_lint_stmt *st)
 {
-	const pgf_srcmap *m = &run->map;
-	size_t at = st->from;
-	while (at < st->to && space(m->text[at]))
-		at++;
-	st->start = at;
-	if (at + 1 >= st->to || !((m->text[at] == '-' && m->text[at + 1] == '-') ||
-	                          (m->text[at] == '/' && m->text[at + 1] == '*')))
-		return 0; /* blanks, then a token: the file parsed */
-	char *sql = pgf_strndup(m->text + st->from, st->to - st->from);
-	pgf_srcmap own;
-	pgf_srcmap_init(&own, sql, st->to - st->from);
-	int rc = pgf_srcmap_scan(&own, err);
-	size_t k = rc == 0 ? pgf_srcmap_first_token(&own, 0) : own.ntokens;
-	if (k < own.ntokens)
-		st->start = st->from + own.tokens[k].start;
-	pgf_srcmap_free(&own);
-	free(sql);
-	return rc;
+	size_t at = pgf_sql_skip_noise(run->map.text, st->from, st->to);
+	st->start = at < st->to ? at : st->from;
 }
 
 /* A statement's tree, from the file's JSON tree; or, should that not fit
@@ -99,9 +84,11 @@ static int find_statements(pgf_lint_run *run, const pgf_tree_stmt *raw, size_t n
 			st->from = from;
 			st->to = to;
 			st->start = st->end = st->semicolon = from;
-			if (pgf_lint_reads(raw[i].node_case) &&
-			    (first_token(run, st, err) != 0 || read_tree(st, &raw[i], m->text, arena, err) != 0))
-				return -1;
+			if (pgf_lint_reads(raw[i].node_case)) {
+				first_token(run, st);
+				if (read_tree(st, &raw[i], m->text, arena, err) != 0)
+					return -1;
+			}
 			continue;
 		}
 		size_t k = pgf_srcmap_first_token(m, from);

@@ -10,8 +10,7 @@ static bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Skips whitespace and comments at the start of a piece. */
-static size_t skip_noise(const char *s, size_t i, size_t end)
+size_t pgf_sql_skip_noise(const char *s, size_t i, size_t end)
 {
 	while (i < end) {
 		if (blank(s[i]))
@@ -64,7 +63,7 @@ int pgf_sql_split(pgf_statement **out, size_t *n, const char *text, const char *
 		size_t end = start + (size_t)r.stmts[i]->stmt_len;
 		if (r.stmts[i]->stmt_len == 0 || end > textlen)
 			end = textlen; /* the last statement may run to the end */
-		size_t first = skip_noise(text, start, end);
+		size_t first = pgf_sql_skip_noise(text, start, end);
 		if (first >= end)
 			continue;
 		stmts[count].offset = first;
