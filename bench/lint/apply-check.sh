@@ -21,7 +21,7 @@ for p in $(ls "$corpus" | cut -d_ -f1 | sort -u); do
     for f in "$corpus/$p"_*.sql; do
         one=-1
         head -n 1 "$f" | grep -q '^-- pgfleet:no-transaction' && one=
-        if out=$(psql -X -v ON_ERROR_STOP=1 -q $one -d "$p" -f "$f" 2>&1 >/dev/null); then
+        if out=$(pgc_psql $one -d "$p" -f "$f" 2>&1 >/dev/null); then
             ok=$((ok + 1))
         else
             bad=$((bad + 1))

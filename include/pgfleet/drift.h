@@ -74,6 +74,9 @@ bool pgf_drift_error_is_layout(const pgf_error *e);
  * is NULL when there is none. */
 size_t pgf_drift_diff(char ***out, const char *expected, const char *actual);
 void pgf_drift_lines_free(char **lines, size_t n);
+/* The first max of n lines joined by "; ", then "; and K more" when
+ * and_more and lines were left out. Never NULL. Caller frees. */
+char *pgf_drift_lines_join(char *const *lines, size_t n, size_t max, bool and_more);
 
 /* What drift found for one database (engine.h's target report holds it). */
 typedef struct pgf_drift_report {

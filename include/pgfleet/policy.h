@@ -59,6 +59,8 @@ void pgf_policy_defaults(pgf_policy *p);
 int pgf_policy_load(pgf_policy *p, const char *path, pgf_error **err);
 /* The approvals a scope's migration of this version needs. */
 int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const char *version);
+/* The scope's min_approvals, else the global one (scope NULL: the global). */
+int pgf_policy_min_approvals(const pgf_policy *p, const char *scope);
 /* "forbid_author_approval" for a scope (its own value, else the global one). */
 bool pgf_policy_forbids_author_approval(const pgf_policy *p, const char *scope);
 

@@ -23,8 +23,8 @@ typedef struct pgf_findings {
 
 void pgf_findings_add(pgf_findings *f, const char *path, const char *fmt, ...) PGF_PRINTF(3, 4);
 void pgf_findings_free(pgf_findings *f);
-/* Names the check behind findings from index from on that have none. */
-void pgf_findings_tag(pgf_findings *f, size_t from, const char *rule);
+/* Names the check behind the findings that have none yet. */
+void pgf_findings_tag(pgf_findings *f, const char *rule);
 
 /* The checks' names (pgf_finding.rule), as check reports them. */
 #define PGF_VERIFY_SIGNATURE "verify-commit-signature"

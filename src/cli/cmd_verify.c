@@ -47,16 +47,16 @@ static int verify_scope(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_r
 	int rc = read_manifest(&recorded, ctx->src, set, err);
 	if (rc == 0) {
 		pgf_verify_manifest(findings, set, recorded);
-		pgf_findings_tag(findings, 0, PGF_VERIFY_MANIFEST);
+		pgf_findings_tag(findings, PGF_VERIFY_MANIFEST);
 		pgf_manifest *expected = pgf_manifest_from_set(set);
 		memcpy(res->chain, expected->chain, sizeof(res->chain));
 		pgf_manifest_free(expected);
 		rc = pgf_verify_history(findings, ctx->src, set, cli->since, err);
-		pgf_findings_tag(findings, 0, PGF_VERIFY_HISTORY);
+		pgf_findings_tag(findings, PGF_VERIFY_HISTORY);
 	}
 	if (rc == 0 && tr->trust != NULL)
 		rc = pgf_verify_approvals(findings, info, ctx->src, set, &tr->policy, tr->trust, tr->now, err);
-	pgf_findings_tag(findings, 0, PGF_VERIFY_APPROVALS);
+	pgf_findings_tag(findings, PGF_VERIFY_APPROVALS);
 	pgf_manifest_free(recorded);
 	pgf_migration_set_free(set);
 	return rc;
@@ -140,7 +140,7 @@ int pgf_verify_commit(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_roo
 	int rc = 0;
 	if (tr->trust != NULL && tr->policy.require_signed_commit)
 		rc = pgf_verify_commit_signature(findings, info, ctx->src, tr->trust, tr->now, err);
-	pgf_findings_tag(findings, 0, PGF_VERIFY_SIGNATURE);
+	pgf_findings_tag(findings, PGF_VERIFY_SIGNATURE);
 	for (size_t i = 0; i < ctx->nscopes; i++) {
 		scope_result dummy = { 0 };
 		scope_result *r = res ? &res[i] : &dummy;

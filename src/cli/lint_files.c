@@ -16,12 +16,11 @@
 #include "pgfleet/common.h"
 #include "pgfleet/verify.h"
 
-void pgf_lint_report_add(pgf_lint_report *rep, const char *path, const char *scope, pgf_lint_findings *findings)
+void pgf_lint_report_add(pgf_lint_report *rep, const char *path, pgf_lint_findings *findings)
 {
 	PGF_ARRAY_GROW(rep->files, rep->count, rep->cap);
 	pgf_lint_file *f = &rep->files[rep->count++];
 	f->path = pgf_strdup(path);
-	f->scope = scope ? pgf_strdup(scope) : NULL;
 	f->findings = *findings;
 	f->out = (pgf_buf)PGF_BUF_INIT;
 	f->out_how = PGF_LINT_OUTPUT_NONE;
@@ -32,7 +31,6 @@ void pgf_lint_report_free(pgf_lint_report *rep)
 {
 	for (size_t i = 0; i < rep->count; i++) {
 		free(rep->files[i].path);
-		free(rep->files[i].scope);
 		pgf_lint_findings_free(&rep->files[i].findings);
 		pgf_buf_free(&rep->files[i].out);
 	}
@@ -110,7 +108,7 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 		rc = pgf_source_read(ctx->src, path, ctx->load.max_file_bytes, &text, err);
 		if (rc == 0)
 			rc = pgf_lint_text(&found, text.ptr, text.len, &opts, err);
-		pgf_lint_report_add(rep, path, scope->name, &found);
+		pgf_lint_report_add(rep, path, &found);
 		free(path);
 	}
 	pgf_buf_free(&text);
@@ -284,10 +282,7 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 	pgf_policy_lint_severities(&tr->policy, scope, sev);
 	/* a file from disk carries no approvals: its waivers count only when
 	 * the policy asks for none */
-	int needed = tr->policy.min_approvals;
-	for (size_t i = 0; i < tr->policy.nscopes; i++)
-		if (scope != NULL && strcmp(tr->policy.scopes[i].name, scope) == 0 && tr->policy.scopes[i].min_approvals >= 0)
-			needed = tr->policy.scopes[i].min_approvals;
+	int needed = pgf_policy_min_approvals(&tr->policy, scope);
 	char note[96];
 	snprintf(note, sizeof(note), "waiver needs %d approval%s (a file from disk has none)", needed,
 	         needed == 1 ? "" : "s");
@@ -349,7 +344,7 @@ int pgf_lint_paths(pgf_lint_report *rep, char *const *paths, size_t n, const cha
 			pgf_buf_free(&job->out);
 			continue;
 		}
-		pgf_lint_report_add(rep, paths[i], scope, &job->found);
+		pgf_lint_report_add(rep, paths[i], &job->found);
 		pgf_lint_file *f = &rep->files[rep->count - 1];
 		f->out = job->out;
 		f->out_how = how;

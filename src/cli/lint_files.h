@@ -19,7 +19,6 @@ typedef enum pgf_lint_output {
 
 typedef struct pgf_lint_file {
 	char *path;     /* relative to the repository (a commit), or as given (disk) */
-	char *scope;    /* NULL for a file from disk without --scope */
 	pgf_lint_findings findings;
 	pgf_buf out;    /* the findings rendered as out_how (ptr NULL: not rendered) */
 	pgf_lint_output out_how;
@@ -31,7 +30,7 @@ typedef struct pgf_lint_report {
 } pgf_lint_report;
 
 /* Takes findings over (it is left empty). */
-void pgf_lint_report_add(pgf_lint_report *rep, const char *path, const char *scope, pgf_lint_findings *findings);
+void pgf_lint_report_add(pgf_lint_report *rep, const char *path, pgf_lint_findings *findings);
 void pgf_lint_report_free(pgf_lint_report *rep);
 bool pgf_lint_report_fail(const pgf_lint_report *rep);
 

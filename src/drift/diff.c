@@ -221,3 +221,14 @@ bool pgf_drift_report_drifted(const pgf_drift_report *r)
 {
 	return r != NULL && (r->nchanges > 0 || r->npeer_changes > 0);
 }
+
+char *pgf_drift_lines_join(char *const *lines, size_t n, size_t max, bool and_more)
+{
+	pgf_buf b = PGF_BUF_INIT;
+	for (size_t i = 0; i < n && i < max; i++)
+		pgf_buf_printf(&b, "%s%s", i ? "; " : "", lines[i]);
+	if (and_more && n > max)
+		pgf_buf_printf(&b, "; and %zu more", n - max);
+	pgf_buf_put(&b, "", 0);
+	return pgf_buf_detach(&b);
+}

@@ -242,11 +242,7 @@ static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *
 		pgf_event ev = { .kind = PGF_EVENT_DRIFT, .target = target, .scope = scope, .version = st.recorded_version,
 			         .outcome = refuse ? "refuse" : "warn", .fingerprint_expected = st.recorded,
 			         .fingerprint_actual = st.fingerprint, .objects = objects, .nobjects = n };
-		pgf_buf list = PGF_BUF_INIT;
-		for (size_t i = 0; i < n && i < 10; i++)
-			pgf_buf_printf(&list, "%s%s", i ? "; " : "", objects[i]);
-		if (n > 10)
-			pgf_buf_printf(&list, "; and %zu more", n - 10);
+		char *list = pgf_drift_lines_join(objects, n, 10, true);
 		if (emit(e, &ev, NULL, &sr->err) != 0) {
 			sr->outcome = PGF_OUTCOME_FAILED;
 			rc = -1;
@@ -254,14 +250,14 @@ static int check_drift(engine *e, pgf_pg *conn, const char *target, const char *
 			sr->outcome = PGF_OUTCOME_REFUSED;
 			pgf_error_set(&sr->err, PGF_ERR_DB, "schema drift since %s %s (%s): %zu objects differ; on_drift is refuse",
 			              st.recorded_scope, st.recorded_version, st.recorded_action, n);
-			pgf_error_detail(&sr->err, "%s", list.ptr ? list.ptr : "");
+			pgf_error_detail(&sr->err, "%s", list);
 			pgf_error_hint(&sr->err, "pgfleet drift names them; undo them, or make a migration of them");
 			rc = -1;
 		} else {
 			pgf_log_warn("%s %s: schema drift since %s %s: %zu objects differ (on_drift warn: applying): %s", target,
-			             scope, st.recorded_scope, st.recorded_version, n, list.ptr ? list.ptr : "");
+			             scope, st.recorded_scope, st.recorded_version, n, list);
 		}
-		pgf_buf_free(&list);
+		free(list);
 		pgf_drift_lines_free(objects, n);
 	}
 	pgf_drift_state_free(&st);

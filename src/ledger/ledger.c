@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pgfleet/common.h"
+#include "pgfleet/drift.h"
 #include "pgfleet/digest.h"
 #include "pgfleet/log.h"
 #include "pgfleet/plan.h"
@@ -592,14 +593,12 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 	case PGF_EVENT_DRIFT: {
 		/* the schema differs from the fingerprint recorded after version;
 		 * the objects as one string (bodies hold strings and integers) */
-		pgf_buf objects = PGF_BUF_INIT;
-		for (size_t i = 0; i < ev->nobjects && i < DRIFT_OBJECTS; i++)
-			pgf_buf_printf(&objects, "%s%s", i ? "; " : "", ev->objects[i]);
+		char *objects = pgf_drift_lines_join(ev->objects, ev->nobjects, DRIFT_OBJECTS, false);
 		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "kind", "drift_found", "target", ev->target,
 		              "scope", ev->scope, "version", ev->version ? ev->version : "", "expected",
 		              ev->fingerprint_expected, "actual", ev->fingerprint_actual, "policy", ev->outcome, "objects",
-		              objects.ptr ? objects.ptr : "", "objects_total", (json_int_t)ev->nobjects);
-		pgf_buf_free(&objects);
+		              objects, "objects_total", (json_int_t)ev->nobjects);
+		free(objects);
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	}
 	case PGF_EVENT_TARGET_START:

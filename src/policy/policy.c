@@ -77,37 +77,43 @@ static int parse_baseline(char out[33], json_t *v, const char *path, const char 
 	return 0;
 }
 
+/* The scope's own settings (names are unique: scope_entry); NULL when the
+ * policy has none for it, or scope is NULL. */
+static const pgf_policy_scope *scope_find(const pgf_policy *p, const char *scope)
+{
+	for (size_t i = 0; scope != NULL && i < p->nscopes; i++)
+		if (strcmp(p->scopes[i].name, scope) == 0)
+			return &p->scopes[i];
+	return NULL;
+}
+
+int pgf_policy_min_approvals(const pgf_policy *p, const char *scope)
+{
+	const pgf_policy_scope *s = scope_find(p, scope);
+	return s != NULL && s->min_approvals >= 0 ? s->min_approvals : p->min_approvals;
+}
+
 int pgf_policy_approvals_needed(const pgf_policy *p, const char *scope, const char *version)
 {
-	int n = p->min_approvals;
-	const char *baseline = p->approval_baseline;
-	for (size_t i = 0; i < p->nscopes; i++) {
-		if (strcmp(p->scopes[i].name, scope) != 0)
-			continue;
-		if (p->scopes[i].min_approvals >= 0)
-			n = p->scopes[i].min_approvals;
-		if (p->scopes[i].approval_baseline[0] != '\0')
-			baseline = p->scopes[i].approval_baseline;
-	}
+	const pgf_policy_scope *s = scope_find(p, scope);
+	const char *baseline = s != NULL && s->approval_baseline[0] != '\0' ? s->approval_baseline : p->approval_baseline;
 	if (baseline[0] != '\0' && pgf_version_cmp_str(version, baseline) <= 0)
 		return 0;
-	return n;
+	return pgf_policy_min_approvals(p, scope);
 }
 
 bool pgf_policy_forbids_author_approval(const pgf_policy *p, const char *scope)
 {
-	for (size_t i = 0; i < p->nscopes; i++)
-		if (strcmp(p->scopes[i].name, scope) == 0 && p->scopes[i].forbid_author_approval >= 0)
-			return p->scopes[i].forbid_author_approval != 0;
-	return p->forbid_author_approval;
+	const pgf_policy_scope *s = scope_find(p, scope);
+	return s != NULL && s->forbid_author_approval >= 0 ? s->forbid_author_approval != 0 : p->forbid_author_approval;
 }
 
 /* The scope entry of that name, added when absent; NULL when full. */
 static pgf_policy_scope *scope_entry(pgf_policy *p, const char *name)
 {
-	for (size_t i = 0; i < p->nscopes; i++)
-		if (strcmp(p->scopes[i].name, name) == 0)
-			return &p->scopes[i];
+	const pgf_policy_scope *found = scope_find(p, name);
+	if (found != NULL)
+		return &p->scopes[found - p->scopes];
 	if (p->nscopes == PGF_POLICY_MAX_SCOPES || strlen(name) >= sizeof(p->scopes[0].name))
 		return NULL;
 	pgf_policy_scope *ps = &p->scopes[p->nscopes++];
@@ -122,11 +128,10 @@ static pgf_policy_scope *scope_entry(pgf_policy *p, const char *name)
 void pgf_policy_lint_severities(const pgf_policy *p, const char *scope, signed char out[PGF_LINT_MAX_RULES])
 {
 	memcpy(out, p->lint, PGF_LINT_MAX_RULES);
-	for (size_t i = 0; scope != NULL && i < p->nscopes; i++)
-		if (strcmp(p->scopes[i].name, scope) == 0)
-			for (size_t r = 0; r < PGF_LINT_MAX_RULES; r++)
-				if (p->scopes[i].lint[r] >= 0)
-					out[r] = p->scopes[i].lint[r];
+	const pgf_policy_scope *s = scope_find(p, scope);
+	for (size_t r = 0; s != NULL && r < PGF_LINT_MAX_RULES; r++)
+		if (s->lint[r] >= 0)
+			out[r] = s->lint[r];
 }
 
 /* {"RULE": "error"|"warning"|"off", ...} at where */

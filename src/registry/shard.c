@@ -2,19 +2,17 @@
 
 #include <string.h>
 
+#include "pgfleet/common.h"
 #include "pgfleet/digest.h"
 
 /* A decimal number of digits only (no sign, no space); -1 otherwise. */
 static long long parse_count(const char *s, size_t len)
 {
-	if (len == 0 || len > 6)
+	if (len > 6 || !pgf_str_is_digits(s, len))
 		return -1;
 	long long v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
+	for (size_t i = 0; i < len; i++)
 		v = v * 10 + (s[i] - '0');
-	}
 	return v;
 }
 

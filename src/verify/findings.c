@@ -31,9 +31,9 @@ void pgf_findings_free(pgf_findings *f)
 	f->count = f->cap = 0;
 }
 
-void pgf_findings_tag(pgf_findings *f, size_t from, const char *rule)
+void pgf_findings_tag(pgf_findings *f, const char *rule)
 {
-	for (size_t i = from; i < f->count; i++)
+	for (size_t i = 0; i < f->count; i++)
 		if (f->items[i].rule == NULL)
 			f->items[i].rule = rule;
 }
