@@ -173,7 +173,7 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error
 		pf->scope = scope;
 		/* no row: nothing pending, nothing checked */
 		if (r[2] != NULL && pgf_pg_result_rows(r[2]) == 1)
-			pf->drift_read = pgf_drift_state_from(r[2], true, &pf->drift, NULL) == 0;
+			pgf_drift_state_from(r[2], true, &pf->drift, NULL);
 	}
 	pgf_pg_result_free(r[1]);
 	pgf_pg_result_free(r[2]);
@@ -182,11 +182,10 @@ int pgf_apply_lock(pgf_pg *c, int64_t wait_ms, pgf_apply_prefetch *pf, pgf_error
 
 bool pgf_apply_take_drift(pgf_apply_prefetch *pf, const char *scope, pgf_drift_state *out)
 {
-	if (pf == NULL || !pf->drift_read || pf->scope == NULL || strcmp(pf->scope, scope) != 0)
+	if (pf == NULL || pf->drift.fingerprint == NULL || pf->scope == NULL || strcmp(pf->scope, scope) != 0)
 		return false;
 	*out = pf->drift;
 	memset(&pf->drift, 0, sizeof(pf->drift));
-	pf->drift_read = false;
 	return true;
 }
 

@@ -33,8 +33,7 @@ typedef struct pgf_apply_prefetch {
 	const pgf_migration_set *drift_set; /* the caller's: the scope's versions */
 	pgf_applied_list state;
 	bool exists;
-	bool drift_read;         /* drift holds the check (else: not run, or failed) */
-	pgf_drift_state drift;
+	pgf_drift_state drift;   /* the check (fingerprint NULL: not run, or failed) */
 } pgf_apply_prefetch;
 
 /* Takes pgfleet's session advisory lock, waiting up to wait_ms.

@@ -591,9 +591,22 @@ static void drift_target(engine *e, pgf_target_report *t, pgf_pg *conn)
 		}
 		pgf_buf_printf(&group, "%s%s=%s", i ? " " : "", s->scope, s->after ? s->after : "none");
 	}
+	/* the object lists only when the fingerprints differ, or when this
+	 * schema is the first of its fingerprint (the peers' comparison keeps
+	 * one copy of each): a clean fleet sends one list, not two per tenant */
 	pgf_drift_state st;
 	pgf_error *err = NULL;
-	if (pgf_drift_read(conn, true, &st, &err) != 0) {
+	int rc = pgf_drift_read(conn, false, &st, &err);
+	if (rc == 0 && st.objects == NULL) {
+		pthread_mutex_lock(&e->report_lock);
+		bool known = pgf_drift_store_get(e->schemas, st.fingerprint) != NULL;
+		pthread_mutex_unlock(&e->report_lock);
+		if (!known) {
+			pgf_drift_state_free(&st);
+			rc = pgf_drift_read(conn, true, &st, &err);
+		}
+	}
+	if (rc != 0) {
 		all_scopes(t, PGF_OUTCOME_FAILED, err);
 		pgf_error_free(err);
 		pgf_buf_free(&group);
@@ -610,7 +623,8 @@ static void drift_target(engine *e, pgf_target_report *t, pgf_pg *conn)
 			d->nchanges = pgf_drift_diff(&d->changes, st.recorded_objects, st.objects);
 	}
 	pthread_mutex_lock(&e->report_lock);
-	pgf_drift_store_add(e->schemas, st.fingerprint, st.objects);
+	if (st.objects != NULL)
+		pgf_drift_store_add(e->schemas, st.fingerprint, st.objects);
 	pthread_mutex_unlock(&e->report_lock);
 	pgf_drift_state_free(&st);
 }
