@@ -106,12 +106,20 @@ typedef struct pgf_trust_root {
 int pgf_trust_root_open(pgf_trust_root *tr, const pgf_cli *cli, bool warn_if_absent, pgf_error **err);
 void pgf_trust_root_close(pgf_trust_root *tr);
 
+/* What verify saw of one scope. */
+typedef struct pgf_scope_verified {
+	const char *scope;
+	size_t migrations;
+	char chain[PGF_SHA256_HEX_LEN + 1];
+	bool loaded;
+	bool approvals_checked; /* its approval shortfalls are in verify's findings */
+} pgf_scope_verified;
+
 /* verify's checks at the context's commit: commit signature, then per scope
- * manifest, history, approvals. results: NULL or an array of nscopes
- * verify-internal records. */
+ * manifest, history, approvals. results: NULL or an array of nscopes. */
 typedef struct pgf_findings pgf_findings;
 int pgf_verify_commit(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_root *tr, pgf_findings *findings,
-                      pgf_findings *info, void *results, pgf_error **err);
+                      pgf_findings *info, pgf_scope_verified *results, pgf_error **err);
 
 /* Begin and end log lines of a command. */
 void pgf_cli_begin(const pgf_cli *cli, const char *what);

@@ -170,19 +170,23 @@ static void run_checks(pgf_report *rep, pgf_repo_ctx *ctx, const pgf_cli *cli, c
 	if (cli->base != NULL)
 		vcli.since = cli->base; /* immutability against the base */
 	pgf_findings findings = { 0 }, info = { 0 };
-	pgf_verify_commit(ctx, &vcli, tr, &findings, &info, NULL, err);
+	pgf_scope_verified scopes[PGF_MAX_SCOPES] = { { 0 } };
+	pgf_verify_commit(ctx, &vcli, tr, &findings, &info, scopes, err);
 	for (size_t i = 0; i < info.count; i++)
 		pgf_log_info("%s: %s", info.items[i].path, info.items[i].message);
 	add_verify(rep, &findings);
-	pgf_findings_free(&findings);
 	pgf_findings_free(&info);
 
 	base_files base = { 0 };
-	if (cli->base != NULL && pgf_source_open_commit(&base.src, cli->repo, cli->base, false, err) != 0)
+	if (cli->base != NULL && pgf_source_open_commit(&base.src, cli->repo, cli->base, false, err) != 0) {
+		pgf_findings_free(&findings);
 		return;
+	}
 	pgf_lint_report lr = { 0 };
 	pgf_error *lerr = NULL;
-	pgf_lint_commit(&lr, ctx, tr, base.src ? changed_since_base : NULL, &base, &lerr);
+	/* waivers count by the approval verdicts verify just gave */
+	pgf_lint_commit(&lr, ctx, tr, base.src ? changed_since_base : NULL, &base, &findings, scopes, &lerr);
+	pgf_findings_free(&findings);
 	/* a scope that fails to load is already reported by verify */
 	pgf_error_free(lerr);
 	add_lint(rep, &lr);

@@ -279,7 +279,7 @@ int pgf_cmd_lint(pgf_cli *cli)
 		char *what = pgf_asprintf("%s, repo %s", pgf_source_label(ctx.src), cli->repo);
 		pgf_cli_begin(cli, what);
 		free(what);
-		pgf_lint_commit(&rep, &ctx, &tr, NULL, NULL, &err);
+		pgf_lint_commit(&rep, &ctx, &tr, NULL, NULL, NULL, NULL, &err);
 	}
 	pgf_trust_root_close(&tr);
 

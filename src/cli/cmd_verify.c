@@ -12,13 +12,6 @@
 #include "pgfleet/approvals.h"
 #include "pgfleet/verify.h"
 
-typedef struct scope_result {
-	const char *scope;
-	size_t migrations;
-	char chain[PGF_SHA256_HEX_LEN + 1];
-	bool loaded;
-} scope_result;
-
 static int read_manifest(pgf_manifest **out, pgf_source *src, const pgf_migration_set *set, pgf_error **err)
 {
 	*out = NULL;
@@ -35,7 +28,7 @@ static int read_manifest(pgf_manifest **out, pgf_source *src, const pgf_migratio
 }
 
 static int verify_scope(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_root *tr, const pgf_scope *scope,
-                        scope_result *res, pgf_findings *findings, pgf_findings *info, pgf_error **err)
+                        pgf_scope_verified *res, pgf_findings *findings, pgf_findings *info, pgf_error **err)
 {
 	pgf_migration_set *set = NULL;
 	if (pgf_migration_set_load(&set, ctx->src, scope, &ctx->load, err) != 0)
@@ -54,8 +47,10 @@ static int verify_scope(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_r
 		rc = pgf_verify_history(findings, ctx->src, set, cli->since, err);
 		pgf_findings_tag(findings, PGF_VERIFY_HISTORY);
 	}
-	if (rc == 0 && tr->trust != NULL)
+	if (rc == 0 && tr->trust != NULL) {
 		rc = pgf_verify_approvals(findings, info, ctx->src, set, &tr->policy, tr->trust, tr->now, err);
+		res->approvals_checked = rc == 0;
+	}
 	pgf_findings_tag(findings, PGF_VERIFY_APPROVALS);
 	pgf_manifest_free(recorded);
 	pgf_migration_set_free(set);
@@ -71,7 +66,7 @@ static json_t *findings_json(const pgf_findings *f)
 	return items;
 }
 
-static void print_json(const pgf_repo_ctx *ctx, const scope_result *res, size_t n, const pgf_findings *f,
+static void print_json(const pgf_repo_ctx *ctx, const pgf_scope_verified *res, size_t n, const pgf_findings *f,
                        const pgf_findings *info, const pgf_error *err, int rc)
 {
 	json_t *root = json_object();
@@ -134,16 +129,15 @@ void pgf_trust_root_close(pgf_trust_root *tr)
 }
 
 int pgf_verify_commit(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_root *tr, pgf_findings *findings,
-                      pgf_findings *info, void *results, pgf_error **err)
+                      pgf_findings *info, pgf_scope_verified *res, pgf_error **err)
 {
-	scope_result *res = results;
 	int rc = 0;
 	if (tr->trust != NULL && tr->policy.require_signed_commit)
 		rc = pgf_verify_commit_signature(findings, info, ctx->src, tr->trust, tr->now, err);
 	pgf_findings_tag(findings, PGF_VERIFY_SIGNATURE);
 	for (size_t i = 0; i < ctx->nscopes; i++) {
-		scope_result dummy = { 0 };
-		scope_result *r = res ? &res[i] : &dummy;
+		pgf_scope_verified dummy = { 0 };
+		pgf_scope_verified *r = res ? &res[i] : &dummy;
 		r->scope = ctx->scopes[i]->name;
 		if (verify_scope(ctx, cli, tr, ctx->scopes[i], r, findings, info, err) != 0)
 			rc = -1;
@@ -163,7 +157,7 @@ int pgf_cmd_verify(pgf_cli *cli)
 	pgf_cli_begin(cli, what);
 	free(what);
 
-	scope_result res[PGF_MAX_SCOPES] = { { 0 } };
+	pgf_scope_verified res[PGF_MAX_SCOPES] = { { 0 } };
 	pgf_findings findings = { 0 }, info = { 0 };
 	pgf_trust_root tr;
 	if (pgf_trust_root_open(&tr, cli, true, &err) == 0)

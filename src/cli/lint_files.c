@@ -46,11 +46,15 @@ bool pgf_lint_report_fail(const pgf_lint_report *rep)
 	return false;
 }
 
+/* shortfalls: pgf_verify_approvals' findings (untagged), or verify's whole
+ * list, where they carry PGF_VERIFY_APPROVALS */
 static bool short_of_approvals(const pgf_findings *shortfalls, const char *path)
 {
-	for (size_t i = 0; i < shortfalls->count; i++)
-		if (strcmp(shortfalls->items[i].path, path) == 0)
+	for (size_t i = 0; i < shortfalls->count; i++) {
+		const pgf_finding *f = &shortfalls->items[i];
+		if ((f->rule == NULL || strcmp(f->rule, PGF_VERIFY_APPROVALS) == 0) && strcmp(f->path, path) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -69,16 +73,18 @@ static void learn_facts(pgf_repo_ctx *ctx, const char *path, const pgf_migration
 }
 
 static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, const pgf_scope *scope,
-                      pgf_lint_filter want, void *payload, pgf_error **err)
+                      pgf_lint_filter want, void *payload, const pgf_findings *verified, pgf_error **err)
 {
 	pgf_migration_set *set = NULL;
 	if (pgf_migration_set_load(&set, ctx->src, scope, &ctx->load, err) != 0)
 		return -1;
 	int rc = 0;
-	/* which files fall short of the approval policy (their waivers do not count) */
+	/* which files fall short of the approval policy (their waivers do not
+	 * count): verify's verdicts when it judged this scope, else judged here */
 	pgf_findings shortfalls = { 0 }, info = { 0 };
-	if (tr->trust != NULL)
+	if (tr->trust != NULL && verified == NULL)
 		rc = pgf_verify_approvals(&shortfalls, &info, ctx->src, set, &tr->policy, tr->trust, tr->now, err);
+	const pgf_findings *short_list = verified != NULL ? verified : &shortfalls;
 	signed char sev[PGF_LINT_MAX_RULES];
 	pgf_policy_lint_severities(&tr->policy, scope->name, sev);
 	pgf_buf text = PGF_BUF_INIT;
@@ -100,7 +106,7 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 		pgf_lint_opts opts = {
 			.transactional = (m->flags & PGF_DIRECTIVE_NO_TRANSACTION) == 0,
 			.severity = sev,
-			.waivers_count = needed == 0 || (tr->trust != NULL && !short_of_approvals(&shortfalls, path)),
+			.waivers_count = needed == 0 || (tr->trust != NULL && !short_of_approvals(short_list, path)),
 			.waiver_note = note,
 			.facts = facts,
 		};
@@ -120,12 +126,14 @@ static int lint_scope(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_r
 }
 
 int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, pgf_lint_filter want,
-                    void *payload, pgf_error **err)
+                    void *payload, const pgf_findings *verified, const pgf_scope_verified *scopes, pgf_error **err)
 {
 	int rc = 0;
-	for (size_t i = 0; i < ctx->nscopes; i++)
-		if (lint_scope(rep, ctx, tr, ctx->scopes[i], want, payload, err) != 0)
+	for (size_t i = 0; i < ctx->nscopes; i++) {
+		bool judged = verified != NULL && scopes != NULL && scopes[i].approvals_checked;
+		if (lint_scope(rep, ctx, tr, ctx->scopes[i], want, payload, judged ? verified : NULL, err) != 0)
 			rc = -1;
+	}
 	return rc;
 }
 

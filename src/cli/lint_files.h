@@ -39,9 +39,11 @@ typedef bool (*pgf_lint_filter)(const pgf_scope *scope, const pgf_migration *m, 
 
 /* Every up file of the context's scopes at its commit (down files are not
  * linted: undoing is what they are for). Load errors go to err; the other
- * scopes are still linted. */
+ * scopes are still linted. verified and scopes (NULL, or verify's findings
+ * and per-scope records of the same commit and trust): a scope whose
+ * approvals verify judged takes its verdicts instead of judging again. */
 int pgf_lint_commit(pgf_lint_report *rep, pgf_repo_ctx *ctx, const pgf_trust_root *tr, pgf_lint_filter want,
-                    void *payload, pgf_error **err);
+                    void *payload, const pgf_findings *verified, const pgf_scope_verified *scopes, pgf_error **err);
 /* Files from disk; scope (may be NULL) selects the policy's per-scope
  * severities. Files are read (with their directives) and parsed on up to
  * jobs threads, checked on this one in the order given, and their findings
