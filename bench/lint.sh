@@ -10,9 +10,9 @@
 #   3. R rounds, the order rotating: one `pgfleet lint --json FILE...` process
 #      and one `squawk --reporter json --assume-in-transaction FILE...`
 #      process over all N files each; median wall time, files/s, peak RSS;
-#   4. untimed: `pgfleet lint FILE...` (text) and squawk again without
-#      --assume-in-transaction over the `-- pgfleet:no-transaction` files,
-#      then bench/lint/compare.py with bench/lint/rulemap.tsv writes the
+#   4. untimed: squawk again without --assume-in-transaction over the
+#      `-- pgfleet:no-transaction` files, then, with the last timed run's
+#      `pgfleet lint --json` output, bench/lint/compare.py with bench/lint/rulemap.tsv writes the
 #      disagreement report and prints its summary.
 #
 # usage: bench/lint.sh [--files N] [--runs R] [--seed S] [--report FILE] [--only squawk] [--keep]
@@ -178,11 +178,9 @@ for r, n in c.most_common():
 PY
     exit 0
 fi
-"$PGFLEET" lint "${paths[@]}" >pgfleet.txt 2>pgfleet-text.err || [ $? -eq 1 ] ||
-    { head -n 5 pgfleet-text.err >&2; die "'pgfleet lint FILE...' failed"; }
 mkdir -p "$(dirname -- "$report")"
 python3 "$root/bench/lint/compare.py" --rulemap "$root/bench/lint/rulemap.tsv" \
-    --pgfleet pgfleet.txt --squawk squawk-tx.json --squawk-notx squawk-notx.json --notx notx.list \
+    --pgfleet pgfleet.out --squawk squawk-tx.json --squawk-notx squawk-notx.json --notx notx.list \
     --files "$files" --report "$report" --dump "$work/findings.tsv" \
     --header "Corpus: bench/lint/gen.py --files $files --seed $seed (sha256 of the files $digest…). $squawk_version with --assume-in-transaction, except the ${#notx[@]} files marked -- pgfleet:no-transaction." ||
     die "bench/lint/compare.py failed"

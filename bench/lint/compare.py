@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """bench/lint/compare.py -- where pgfleet lint and squawk disagree, rule by rule.
 
-usage: compare.py --rulemap TSV --pgfleet TEXT --squawk JSON [--squawk JSON...]
+usage: compare.py --rulemap TSV --pgfleet JSON --squawk JSON [--squawk JSON...]
                   --files N --report OUT.md [--examples K]
 
---pgfleet: the text output of `pgfleet lint FILE...`, one finding a line,
-  `path:line:column: severity: rule: message` (indented hint lines skipped).
+--pgfleet: the output of `pgfleet lint --json FILE...` (its "findings":
+  file, line, rule, message; waived ones included).
 --squawk: `squawk --reporter json` output (a JSON array; lines and columns
   0-based, made 1-based here).
 --squawk-notx, --notx: squawk's JSON over the files listed in --notx (one
@@ -32,11 +32,9 @@ import argparse
 import collections
 import json
 import os
-import re
 import sys
 
 WINDOW = 12
-FINDING = re.compile(r"^(.+?):(\d+):(\d+): ([a-z]+): ([A-Za-z0-9_.-]+): (.*)$")
 
 
 def load_rulemap(path):
@@ -66,13 +64,9 @@ def load_rulemap(path):
 
 
 def load_pgfleet(path):
-    out = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            m = FINDING.match(line.rstrip("\n"))
-            if m:
-                out.append((os.path.basename(m.group(1)), int(m.group(2)), m.group(5), m.group(6)))
-    return out
+    with open(path, encoding="utf-8") as f:
+        report = json.load(f)
+    return [(os.path.basename(x["file"]), int(x["line"]), x["rule"], x["message"]) for x in report["findings"]]
 
 
 def load_squawk_json(path):
