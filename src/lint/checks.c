@@ -51,40 +51,28 @@ static const char *last_name(PgQuery__Node *const *list, size_t n)
 
 /* ---- names created in this file ---- */
 
-static char *qualified(const char *schema, const char *name)
-{
-	return schema ? pgf_asprintf("%s.%s", schema, name) : pgf_strdup(name);
-}
-
 static void remember(pgf_name_list *l, const char *schema, const char *name)
 {
 	if (name == NULL)
 		return;
 	PGF_ARRAY_GROW(l->items, l->count, l->cap);
-	l->items[l->count++] = qualified(schema, name);
+	l->items[l->count++] = (pgf_lint_name){ schema ? pgf_strdup(schema) : NULL, pgf_strdup(name) };
 }
 
-/* An unqualified name on either side matches any schema. */
 static bool known(const pgf_name_list *l, const char *schema, const char *name)
 {
-	if (name == NULL)
-		return false;
-	for (size_t i = 0; i < l->count; i++) {
-		const char *item = l->items[i], *dot = strrchr(item, '.');
-		const char *bare = dot ? dot + 1 : item;
-		if (strcmp(bare, name) != 0)
-			continue;
-		if (dot == NULL || schema == NULL ||
-		    (strlen(schema) == (size_t)(dot - item) && memcmp(schema, item, (size_t)(dot - item)) == 0))
+	for (size_t i = 0; i < l->count; i++)
+		if (pgf_lint_name_match(l->items[i].schema, l->items[i].name, schema, name))
 			return true;
-	}
 	return false;
 }
 
 void pgf_name_list_free(pgf_name_list *l)
 {
-	for (size_t i = 0; i < l->count; i++)
-		free(l->items[i]);
+	for (size_t i = 0; i < l->count; i++) {
+		free(l->items[i].schema);
+		free(l->items[i].name);
+	}
 	free(l->items);
 	memset(l, 0, sizeof(*l));
 }

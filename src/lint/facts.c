@@ -36,11 +36,15 @@ void pgf_lint_facts_free(pgf_lint_facts *facts)
 	free(facts);
 }
 
-/* An unqualified name on either side matches any schema. */
+bool pgf_lint_name_match(const char *schema_a, const char *name_a, const char *schema_b, const char *name_b)
+{
+	return name_a != NULL && name_b != NULL && strcmp(name_a, name_b) == 0 &&
+	       (schema_a == NULL || schema_b == NULL || strcmp(schema_a, schema_b) == 0);
+}
+
 static bool on_table(const pgf_lint_fact *f, const char *schema, const char *table)
 {
-	return table != NULL && strcmp(f->table, table) == 0 &&
-	       (f->schema == NULL || schema == NULL || strcmp(f->schema, schema) == 0);
+	return pgf_lint_name_match(f->schema, f->table, schema, table);
 }
 
 pgf_lint_fact *pgf_lint_fact_find(pgf_lint_facts *facts, const char *schema, const char *table, const char *conname)

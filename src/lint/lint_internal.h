@@ -24,10 +24,21 @@ typedef struct pgf_raw_finding {
 	char *message;
 } pgf_raw_finding;
 
+/* A relation's name as written: schema NULL when unqualified. Kept apart,
+ * not joined with a dot: a quoted name may hold one. */
+typedef struct pgf_lint_name {
+	char *schema;
+	char *name;
+} pgf_lint_name;
+
 typedef struct pgf_name_list {
-	char **items;      /* "schema.name" or "name" */
+	pgf_lint_name *items;
 	size_t count, cap;
 } pgf_name_list;
+
+/* Whether two names may be the same relation: an unqualified name on either
+ * side matches any schema. */
+bool pgf_lint_name_match(const char *schema_a, const char *name_a, const char *schema_b, const char *name_b);
 
 /* A constraint on a table, added NOT VALID or validated. */
 typedef struct pgf_lint_fact {

@@ -253,6 +253,13 @@ static void test_created_in_file(void **state)
 	assert_int_equal(f.count, 0);
 	pgf_lint_findings_free(&f);
 	expect_one("INSERT INTO t VALUES (1);\nselect 1;\n  delete from t;\n", &tx, "update-delete-without-where", 3, 3);
+	/* a quoted name may hold a dot: it is one name, not schema and name */
+	f = lint("CREATE TABLE \"a.b\" (id bigint);\nCREATE INDEX i ON \"a.b\" (id);\nDROP TABLE \"a.b\";\n", &tx);
+	assert_int_equal(f.count, 0);
+	pgf_lint_findings_free(&f);
+	expect_one("CREATE TABLE \"a.b\" (id bigint);\nDROP TABLE a.b;\n", &tx, "ban-drop-table", 2, 1);
+	expect_one("CREATE TABLE a.b (id bigint);\nCREATE INDEX i ON \"a.b\" (id);\n", &tx,
+	           "require-concurrent-index-creation", 2, 1);
 	/* created after the statement does not count */
 	expect_one("CREATE INDEX i ON t (id);\nCREATE TABLE t (id bigint);\n", &tx,
 	           "require-concurrent-index-creation", 1, 1);
