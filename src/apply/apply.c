@@ -58,9 +58,11 @@ static const char schema_sql[] =
 	"  fingerprint text NOT NULL,\n"
 	"  objects text NOT NULL,\n"
 	"  recorded_at timestamptz NOT NULL DEFAULT now());\n"
-	/* version 3: pgfleet.schema_objects() replaced (the function follows this) */
-	"INSERT INTO pgfleet.meta AS m (key, value) VALUES ('schema_version', '3') ON CONFLICT (key) DO UPDATE\n"
-	"  SET value = EXCLUDED.value WHERE m.value::int < 3;\n";
+	/* version 3: pgfleet.schema_objects() replaced; version 4: drift_check()
+	 * hashes a SQL_ASCII database's bytes as they are (the functions follow
+	 * this) */
+	"INSERT INTO pgfleet.meta AS m (key, value) VALUES ('schema_version', '4') ON CONFLICT (key) DO UPDATE\n"
+	"  SET value = EXCLUDED.value WHERE m.value::int < 4;\n";
 
 /* The schema version and a scope's rows (meta always has a row); %s: the
  * scope, quoted, or $1. */

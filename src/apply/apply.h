@@ -15,7 +15,7 @@
 
 /* 2: applied_migrations.schema_fingerprint and pgfleet.schema_snapshot;
  * 3: pgfleet.schema_objects() cheaper to plan (the same lines) */
-#define PGF_SCHEMA_VERSION 3
+#define PGF_SCHEMA_VERSION 4
 
 /* A migration file's text and, for no-transaction files, its statements. */
 typedef struct pgf_content {

@@ -2,15 +2,21 @@
  * under it; or the same in --json. The run itself is cmd_run.c's. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "pgfleet/drift.h"
 #include "pgfleet/engine.h"
 
+/* Object names come from the database's catalog: in a SQL_ASCII database
+ * they may hold any byte, escaped here as in every text output. */
 static void print_lines(char *const *lines, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		printf("  %s\n", lines[i]);
+	for (size_t i = 0; i < n; i++) {
+		char *line = pgf_str_printable(lines[i]);
+		printf("  %s\n", line);
+		free(line);
+	}
 }
 
 static void print_errors(const pgf_target_report *t)

@@ -107,9 +107,12 @@ static const char lines_sql[] =
 	")\n";
 
 /* The fingerprint and the lines, sorted byte-wise, from a relation "lines"
- * with a text column "line". */
+ * with a text column "line". The hash is of the lines in UTF-8, so peers in
+ * other encodings compare; a SQL_ASCII database's names may hold any byte,
+ * which no conversion takes: there the bytes as they are. */
 #define CURRENT_SQL                                                                                        \
-	"SELECT encode(sha256(convert_to(objects, 'UTF8')), 'hex') AS fingerprint, objects FROM (SELECT "      \
+	"SELECT encode(sha256(convert_to(objects, CASE getdatabaseencoding() WHEN 'SQL_ASCII' THEN "            \
+	"'SQL_ASCII' ELSE 'UTF8' END)), 'hex') AS fingerprint, objects FROM (SELECT "                           \
 	"coalesce(string_agg(line, E'\\n' ORDER BY line COLLATE \"C\"), '') AS objects FROM lines) agg"
 
 /* In databases pgfleet manages, the query is a function in schema pgfleet:

@@ -39,7 +39,7 @@ t_begin "the run's last version records the schema fingerprint; identical schema
 for db in "$ACME" "$GLOBEX" "$INITECH" "$HOOLI"; do
 	assert_eq "$(sqlv "$db" "select string_agg(version || ':' || coalesce(schema_fingerprint ~ '^[0-9a-f]{64}\$', false), ' ' order by version) from pgfleet.applied_migrations")" \
 		"0001:false 0002:false 0003:true" "fingerprinted rows in $db"
-	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 3 "schema_version in $db"
+	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 4 "schema_version in $db"
 done
 fp=$(sqlv "$ACME" "select schema_fingerprint from pgfleet.applied_migrations where version = '0003'")
 for db in "$GLOBEX" "$INITECH" "$HOOLI"; do
@@ -126,7 +126,7 @@ assert_eq "$(jq -r .expected <<<"$body")" "$fp" "expected fingerprint"
 assert_eq "$(jq -r '[.scope, .version, .policy, .objects_total] | join(" ")' <<<"$body")" "tenant 0003 warn 3" "drift_found fields"
 jq -r .objects <<<"$body" | grep -q "column public.users.nickname added" || fail "objects: $body"
 for db in "$GLOBEX" "$INITECH"; do
-	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 3 "upgraded $db"
+	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 4 "upgraded $db"
 	assert_eq "$(sqlv "$db" "select string_agg(version || ':' || (schema_fingerprint is not null), ' ' order by version) from pgfleet.applied_migrations")" \
 		"0001:false 0002:false 0003:false 0004:true" "fingerprints recorded in $db"
 done
@@ -263,6 +263,31 @@ printf '{"on_drift": "sometimes"}\n' >"$W/bad.json"
 pgf reconcile --tenant hooli --policy "$W/bad.json"
 assert_rc 2
 assert_err_contains "$W/bad.json: on_drift: expected \"warn\", \"refuse\" or \"off\""
+t_done
+
+t_begin "names that are not UTF-8 (a SQL_ASCII database): escaped as \xNN in text, valid JSON in --json"
+fleet_tenant ascii
+ASCII=$(fleet_tenant_db ascii)
+pgc_psql -d postgres -v name="$ASCII" <<'EOF'
+DROP DATABASE :"name";
+CREATE DATABASE :"name" ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+EOF
+pgf reconcile --tenant ascii
+assert_rc 0
+sqlx "$ASCII" $'CREATE TABLE "caf\xe9" (id int)'
+pgf drift --tenant ascii
+assert_rc 1
+assert_out_contains '  table public.caf\xe9 added'
+pgf drift --tenant ascii --json
+assert_rc 1
+assert_eq "$(jq -r '.targets[] | select(.target == "ascii") | .drift.changes | join("|")' <<<"$OUT")" 'column public.caf\xe9.id added|table public.caf\xe9 added' "changes (json)"
+# reconcile checks and records there too: the fingerprint hashes the bytes
+fleet_write $T/0010_ten.sql $'CREATE TABLE ten (id int);\n'
+fleet_commit "tenant 0010" >/dev/null
+pgf reconcile --tenant ascii
+assert_rc 0
+assert_err_contains 'ascii tenant: schema drift since tenant 0009'
+assert_eq "$(sqlv "$ASCII" "select version || ' ' || (fingerprint = encode(sha256(convert_to(objects, 'SQL_ASCII')), 'hex')) from pgfleet.schema_snapshot")" "0010 true" "recorded in SQL_ASCII"
 t_done
 
 t_finish

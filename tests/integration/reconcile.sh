@@ -61,7 +61,7 @@ for s in "${tenants[@]}"; do
 	assert_eq "$(has_table "$db" settings)$(has_table "$db" wells)" tt "tables in $s"
 	assert_eq "$(rows "$db")" "$want" "applied_migrations in $s (version, sha256sum, full commit, status)"
 	assert_eq "$(history_count "$db" apply)" 2 "history apply rows in $s"
-	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 3 "schema_version in $s"
+	assert_eq "$(sqlv "$db" "select value from pgfleet.meta where key = 'schema_version'")" 4 "schema_version in $s"
 	assert_eq "$(sqlv "$db" "select count(*) from pgfleet.applied_migrations where scope = 'master'")" 0 "master rows in tenant $s"
 done
 assert_eq "$(sqlv "$FLEET_MASTER_DB" "select count(*) from pgfleet.applied_migrations where scope = 'tenant'")" 0 "tenant rows in master"
