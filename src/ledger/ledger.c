@@ -592,8 +592,12 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 	}
 	case PGF_EVENT_DRIFT: {
 		/* the schema differs from the fingerprint recorded after version;
-		 * the objects as one string (bodies hold strings and integers) */
-		char *objects = pgf_drift_lines_join(ev->objects, ev->nobjects, DRIFT_OBJECTS, false);
+		 * the objects as one string (bodies hold strings and integers), in
+		 * UTF-8 (a SQL_ASCII database's names may hold any byte; an entry
+		 * json_pack refused would be lost) */
+		char *joined = pgf_drift_lines_join(ev->objects, ev->nobjects, DRIFT_OBJECTS, false);
+		char *objects = pgf_str_utf8(joined);
+		free(joined);
 		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "kind", "drift_found", "target", ev->target,
 		              "scope", ev->scope, "version", ev->version ? ev->version : "", "expected",
 		              ev->fingerprint_expected, "actual", ev->fingerprint_actual, "policy", ev->outcome, "objects",

@@ -287,6 +287,9 @@ fleet_commit "tenant 0010" >/dev/null
 pgf reconcile --tenant ascii
 assert_rc 0
 assert_err_contains 'ascii tenant: schema drift since tenant 0009'
+ledger_export_to "$W/exp"
+assert_eq "$(jq -r .body "$W/exp" | jq -r 'select(.kind == "drift_found" and .target == "ascii") | .objects')" \
+	'column public.caf\xe9.id added; table public.caf\xe9 added' "the drift_found entry"
 assert_eq "$(sqlv "$ASCII" "select version || ' ' || (fingerprint = encode(sha256(convert_to(objects, 'SQL_ASCII')), 'hex')) from pgfleet.schema_snapshot")" "0010 true" "recorded in SQL_ASCII"
 t_done
 
