@@ -471,6 +471,25 @@ static bool maybe_open(const pgf_ledger *l, const char *target, const char *scop
 	return false;
 }
 
+/* Text from outside (a database's error message, a reason) as a JSON
+ * string: made UTF-8 first (\xNN), or jansson would refuse it and the field
+ * would be dropped. */
+static json_t *outside_text(const char *s)
+{
+	char *u = pgf_str_utf8(s);
+	json_t *j = json_string(u);
+	free(u);
+	return j;
+}
+
+/* A body json_pack could not build (a name that is not UTF-8): an error,
+ * never an entry silently left out. */
+static int unencodable(pgf_error **err, const char *kind, const pgf_event *ev)
+{
+	return pgf_error_set(err, PGF_ERR_INPUT, "ledger: the %s entry for %s could not be encoded (text that is not UTF-8)",
+	                     kind, ev->target ? ev->target : "the run");
+}
+
 static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 {
 	if (!maybe_open(l, ev->target, ev->scope))
@@ -502,6 +521,10 @@ static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 		bool took_effect = rollback ? !present : named;
 		json_t *b = json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", took_effect ? "recovered" : "abandoned", "intent",
 		                      (json_int_t)seq, "target", ev->target, "scope", ev->scope, "version", version);
+		if (b == NULL) {
+			pgf_pg_result_free(r);
+			return unencodable(err, took_effect ? "recovered" : "abandoned", ev);
+		}
 		append_later(l, b, seq);
 	}
 	pgf_pg_result_free(r);
@@ -532,6 +555,8 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		              ev->commit, "verified", ev->verified ? ev->verified : "no", "by", who, "pgfleet",
 		              PGFLEET_VERSION);
 		free(who);
+		if (b == NULL)
+			return unencodable(err, "run_started", ev);
 		if (ev->allow_rewind)
 			json_object_set_new(b, "allow_rewind", json_string("yes"));
 		if (ev->shard != NULL)
@@ -551,6 +576,8 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 	case PGF_EVENT_VERSION_BEFORE:
 		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "intent", "action", ev->action, "target",
 		              ev->target, "scope", ev->scope, "version", ev->version, "file", ev->file, "sha256", ev->sha256);
+		if (b == NULL)
+			return unencodable(err, "intent", ev);
 		/* durable before the version runs */
 		return append_now(l, ev->master, b, true, 0, entry_id, err);
 	case PGF_EVENT_VERSION_APPLIED:
@@ -558,13 +585,15 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		bool ok = ev->kind == PGF_EVENT_VERSION_APPLIED;
 		b = json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", kind_of_result(ev->action, ok), "target", ev->target,
 		              "scope", ev->scope, "version", ev->version, "duration_ms", (json_int_t)(ev->seconds * 1000));
+		if (b == NULL)
+			return unencodable(err, kind_of_result(ev->action, ok), ev);
 		if (ev->entry > 0)
 			json_object_set_new(b, "intent", json_integer(ev->entry));
 		if (!ok && ev->error != NULL) {
 			const pgf_error *e = ev->error;
 			while (e->next != NULL)
 				e = e->next;
-			json_object_set_new(b, "error", json_string(e->message));
+			json_object_set_new(b, "error", outside_text(e->message));
 		}
 		append_later(l, b, ev->entry > 0 ? ev->entry : 0);
 		return 0;
@@ -577,10 +606,12 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 			return append_now(l, ev->master, NULL, false, 0, NULL, err);
 		b = json_pack("{s:s, s:s}", "kind", strcmp(ev->outcome, "unreachable") == 0 ? "failed" : ev->outcome, "target",
 		              ev->target);
+		if (b == NULL)
+			return unencodable(err, ev->outcome, ev);
 		if (ev->reason != NULL)
-			json_object_set_new(b, "reason", json_string(ev->reason));
+			json_object_set_new(b, "reason", outside_text(ev->reason));
 		if (ev->error != NULL)
-			json_object_set_new(b, "error", json_string(ev->error->message));
+			json_object_set_new(b, "error", outside_text(ev->error->message));
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	case PGF_EVENT_RUN_FINISH: {
 		/* engine.h's pgf_outcome order */
@@ -603,6 +634,8 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		              ev->fingerprint_expected, "actual", ev->fingerprint_actual, "policy", ev->outcome, "objects",
 		              objects, "objects_total", (json_int_t)ev->nobjects);
 		free(objects);
+		if (b == NULL)
+			return unencodable(err, "drift_found", ev);
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	}
 	case PGF_EVENT_TARGET_START:
@@ -818,9 +851,12 @@ typedef struct export_ctx {
 static void export_one(void *ctx, const pgf_ledger_entry *e)
 {
 	export_ctx *x = ctx;
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)e->seq, "body", e->body, "prev_hash",
-	                      e->prev_hash, "hash", e->hash, "signature", e->signature, "key_fingerprint",
-	                      e->key_fingerprint);
+	/* the stored text as it is; bytes that are not UTF-8 (only an edit in a
+	 * SQL_ASCII master can leave them) as \xNN, which the entry's hash
+	 * then no longer matches */
+	json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "seq", (json_int_t)e->seq, "body", outside_text(e->body),
+	                      "prev_hash", outside_text(e->prev_hash), "hash", outside_text(e->hash), "signature",
+	                      outside_text(e->signature), "key_fingerprint", outside_text(e->key_fingerprint));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	x->line(x->ctx, s);
 	free(s);
