@@ -22,8 +22,11 @@ static void print_lines(char *const *lines, size_t n)
 static void print_errors(const pgf_target_report *t)
 {
 	for (size_t i = 0; i < t->nscopes; i++)
-		for (const pgf_error *e = t->scopes[i].err; e != NULL; e = e->next)
-			printf("  %s: %s\n", t->scopes[i].scope, e->message);
+		for (const pgf_error *e = t->scopes[i].err; e != NULL; e = e->next) {
+			char *msg = pgf_str_printable(e->message);
+			printf("  %s: %s\n", t->scopes[i].scope, msg);
+			free(msg);
+		}
 }
 
 static void print_target(const pgf_target_report *t)

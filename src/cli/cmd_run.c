@@ -25,14 +25,23 @@ typedef struct reporter {
 	size_t failed;
 } reporter;
 
+/* A line of text from outside (a database's message): bytes that are not
+ * printable UTF-8 as \xNN. */
+static void print_line(const char *prefix, const char *label, const char *text)
+{
+	char *safe = pgf_str_printable(text);
+	printf("%s%s%s\n", prefix, label, safe);
+	free(safe);
+}
+
 static void print_errors(const char *prefix, const pgf_error *err)
 {
 	for (; err != NULL; err = err->next) {
-		printf("%s  %s\n", prefix, err->message);
+		print_line(prefix, "  ", err->message);
 		if (err->detail)
-			printf("%s    detail: %s\n", prefix, err->detail);
+			print_line(prefix, "    detail: ", err->detail);
 		if (err->hint)
-			printf("%s    hint: %s\n", prefix, err->hint);
+			print_line(prefix, "    hint: ", err->hint);
 	}
 }
 

@@ -291,6 +291,17 @@ ledger_export_to "$W/exp"
 assert_eq "$(jq -r .body "$W/exp" | jq -r 'select(.kind == "drift_found" and .target == "ascii") | .objects')" \
 	'column public.caf\xe9.id added; table public.caf\xe9 added' "the drift_found entry"
 assert_eq "$(sqlv "$ASCII" "select version || ' ' || (fingerprint = encode(sha256(convert_to(objects, 'SQL_ASCII')), 'hex')) from pgfleet.schema_snapshot")" "0010 true" "recorded in SQL_ASCII"
+# a failure whose message holds such a name: the failed entry keeps it, escaped
+fleet_write $T/0011_fail.sql $'DO $$ BEGIN RAISE EXCEPTION \'no: %\', (SELECT relname FROM pg_class WHERE relname LIKE \'caf%\'); END $$;\n'
+fleet_commit "tenant 0011" >/dev/null
+pgf reconcile --tenant ascii
+assert_rc 1
+ledger_export_to "$W/exp"
+assert_out_contains '  migrations/tenant/0011_fail.sql: ERROR: no: caf\xe9'
+assert_eq "$(jq -r .body "$W/exp" | jq -r 'select(.kind == "failed" and .target == "ascii") | .error' | sort -u)" \
+	'migrations/tenant/0011_fail.sql: ERROR: no: caf\xe9' "the failed entries"
+lg verify --trust "$TRUST"
+assert_rc 0
 t_done
 
 t_finish
