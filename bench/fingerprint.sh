@@ -31,6 +31,7 @@ root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$root/bench/lib.sh"
 
+# shellcheck disable=SC2034  # keep, tenants and reconcile_args are read by lib.sh
 count=200 rounds=5 keep=0 tenants=2
 while (($#)); do
     case $1 in
@@ -52,6 +53,7 @@ bench_cluster
 bench_tenants
 bench_migrations
 bench_repo
+# shellcheck disable=SC2034  # read by fresh_master
 reconcile_args=(--no-ledger) # no ledger: this bench times the tenant side
 fresh_master pgfleet
 
