@@ -10,15 +10,19 @@
 #include "pgfleet/log.h"
 #include "pgfleet/pg.h"
 
-static void on_finding(void *ctx, int64_t seq, const char *message)
+/* A finding may quote a stored field of a tampered entry: escaped, so that
+ * no stored newline or terminal sequence can print a line of its own. */
+static void on_finding(void *ctx, int64_t seq, const char *text)
 {
 	(void)ctx;
+	char *message = pgf_str_printable(text);
 	if (seq > 0 && strncmp(message, "target ", 7) != 0)
 		printf("entry %lld: %s\n", (long long)seq, message);
 	else if (seq > 0)
 		printf("%s (entry %lld)\n", message, (long long)seq);
 	else
 		printf("%s\n", message);
+	free(message);
 }
 
 static void on_line(void *ctx, const char *json)

@@ -45,17 +45,29 @@ static void print_errors(const char *prefix, const pgf_error *err)
 	}
 }
 
+static void describe_outcome(const reporter *rp, const pgf_target_report *t, const pgf_scope_report *s,
+                             const char *head, const char *cur, const char *last_failure);
+
 static void describe_scope(const reporter *rp, const pgf_target_report *t, const pgf_scope_report *s)
 {
 	char head[256];
 	snprintf(head, sizeof(head), "%s %s:", t->name, s->scope);
 	const char *cur = s->after ? s->after : "none";
+	/* a database's error message, read back by status */
+	char *last_failure = s->last_failure ? pgf_str_printable(s->last_failure) : NULL;
+	describe_outcome(rp, t, s, head, cur, last_failure);
+	free(last_failure);
+}
+
+static void describe_outcome(const reporter *rp, const pgf_target_report *t, const pgf_scope_report *s,
+                             const char *head, const char *cur, const char *last_failure)
+{
 	switch (s->outcome) {
 	case PGF_OUTCOME_UP_TO_DATE:
 		if (rp->mode == PGF_MODE_STATUS)
 			printf("%s version %s, last applied %s, 0 pending%s%s\n", head, cur,
-			       s->last_applied_at ? s->last_applied_at : "never", s->last_failure ? ", last failure: " : "",
-			       s->last_failure ? s->last_failure : "");
+			       s->last_applied_at ? s->last_applied_at : "never", last_failure ? ", last failure: " : "",
+			       last_failure ? last_failure : "");
 		else if (rp->mode == PGF_MODE_ADOPT && s->files)
 			printf("%s %s\n", head, s->files);
 		else
@@ -69,7 +81,7 @@ static void describe_scope(const reporter *rp, const pgf_target_report *t, const
 		case PGF_MODE_STATUS:
 			printf("%s version %s, last applied %s, %zu pending%s%s\n", head, cur,
 			       s->last_applied_at ? s->last_applied_at : "never", s->pending,
-			       s->last_failure ? ", last failure: " : "", s->last_failure ? s->last_failure : "");
+			       last_failure ? ", last failure: " : "", last_failure ? last_failure : "");
 			return;
 		case PGF_MODE_RECONCILE:
 			printf("%s applied %zu (%s -> %s) in %.2fs\n", head, s->done, s->before ? s->before : "none", cur,
@@ -88,9 +100,13 @@ static void describe_scope(const reporter *rp, const pgf_target_report *t, const
 		return;
 	case PGF_OUTCOME_SKIPPED:
 	case PGF_OUTCOME_HELD: /* the reason starts with "held: " */
-		printf("%s %s%s)\n", head, s->outcome == PGF_OUTCOME_SKIPPED ? "skipped (" : "not started (",
-		       t->skip_reason ? t->skip_reason : "");
+	{
+		/* may quote the registry's database_type */
+		char *reason = pgf_str_printable(t->skip_reason ? t->skip_reason : "");
+		printf("%s %s%s)\n", head, s->outcome == PGF_OUTCOME_SKIPPED ? "skipped (" : "not started (", reason);
+		free(reason);
 		return;
+	}
 	case PGF_OUTCOME_BUSY:
 		printf("%s busy: another reconciler holds the lock; try again later\n", head);
 		return;

@@ -80,8 +80,8 @@ static void add_target(json_t *scopes, const pgf_target_report *t)
 			if (s->err != NULL)
 				json_object_set_new(f, "error", pgf_json_text(s->err->message));
 		} else if (s->last_failure != NULL) {
-			f = json_pack("{s:s, s:s, s:s}", "target", t->name, "outcome", pgf_outcome_name(s->outcome),
-			              "last_failure", s->last_failure);
+			f = json_pack("{s:s, s:s, s:o}", "target", t->name, "outcome", pgf_outcome_name(s->outcome),
+			              "last_failure", pgf_json_text(s->last_failure));
 		}
 		if (f != NULL)
 			json_array_append_new(json_object_get(e, "failed"), f);

@@ -74,7 +74,12 @@ static void put_title(pgf_buf *b, const object *o)
 static void put_value(pgf_buf *b, const char *v, size_t len)
 {
 	if (len > VALUE_SHOWN) {
-		pgf_buf_put(b, v, VALUE_SHOWN - 3);
+		/* cut before a character, not inside one (UTF-8 continuation
+		 * bytes are 10xxxxxx) */
+		size_t cut = VALUE_SHOWN - 3;
+		while (cut > 0 && ((unsigned char)v[cut] & 0xC0) == 0x80)
+			cut--;
+		pgf_buf_put(b, v, cut);
 		pgf_buf_puts(b, "...");
 	} else {
 		pgf_buf_put(b, v, len);

@@ -409,8 +409,11 @@ static int append_now(pgf_ledger *l, pgf_pg *master, json_t *body, bool open_int
 	pthread_mutex_lock(&l->mu);
 	uint64_t t = body ? enqueue(l, body, open_intent, closes, &w) : l->queued;
 	wait_written(l, master, t);
-	char *lost = l->lost;
-	l->lost = NULL;
+	/* a lost batch is reported by the first caller that can report it (a
+	 * target's end takes no error; the run's end does) */
+	char *lost = err != NULL ? l->lost : NULL;
+	if (err != NULL)
+		l->lost = NULL;
 	pthread_mutex_unlock(&l->mu);
 	int rc = 0;
 	if (body != NULL && w.rc != 0) {
@@ -482,12 +485,25 @@ static json_t *outside_text(const char *s)
 	return j;
 }
 
-/* A body json_pack could not build (a name that is not UTF-8): an error,
- * never an entry silently left out. */
-static int unencodable(pgf_error **err, const char *kind, const pgf_event *ev)
+/* A body json_pack could not build (text that is not UTF-8 where pgfleet
+ * expects its own names): an error, never an entry silently left out. A
+ * caller that takes no error (a result, a target's end) gets it from the
+ * next append, as a batch nobody waited on. */
+static int unencodable(pgf_ledger *l, pgf_error **err, const char *kind, const pgf_event *ev)
 {
-	return pgf_error_set(err, PGF_ERR_INPUT, "ledger: the %s entry for %s could not be encoded (text that is not UTF-8)",
-	                     kind, ev->target ? ev->target : "the run");
+	char *msg = pgf_asprintf("the %s entry for %s could not be encoded (text that is not UTF-8)", kind,
+	                         ev->target ? ev->target : "the run");
+	if (err == NULL) {
+		pthread_mutex_lock(&l->mu);
+		if (l->lost == NULL)
+			l->lost = msg, msg = NULL;
+		pthread_mutex_unlock(&l->mu);
+		free(msg);
+		return -1;
+	}
+	pgf_error_set(err, PGF_ERR_INPUT, "ledger: %s", msg);
+	free(msg);
+	return -1;
 }
 
 static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
@@ -523,7 +539,7 @@ static int recover(pgf_ledger *l, const pgf_event *ev, pgf_error **err)
 		                      (json_int_t)seq, "target", ev->target, "scope", ev->scope, "version", version);
 		if (b == NULL) {
 			pgf_pg_result_free(r);
-			return unencodable(err, took_effect ? "recovered" : "abandoned", ev);
+			return unencodable(l, err, took_effect ? "recovered" : "abandoned", ev);
 		}
 		append_later(l, b, seq);
 	}
@@ -536,7 +552,10 @@ static char *hostname_user(void)
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
 	struct passwd *pw = getpwuid(getuid());
-	return pgf_asprintf("%s@%s", pw && pw->pw_name ? pw->pw_name : "?", host);
+	char *who = pgf_asprintf("%s@%s", pw && pw->pw_name ? pw->pw_name : "?", host);
+	char *utf8 = pgf_str_utf8(who); /* the system's names, in whatever bytes */
+	free(who);
+	return utf8;
 }
 
 /* Called by the engine's workers concurrently (the sink is marked
@@ -556,7 +575,7 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		              PGFLEET_VERSION);
 		free(who);
 		if (b == NULL)
-			return unencodable(err, "run_started", ev);
+			return unencodable(l, err, "run_started", ev);
 		if (ev->allow_rewind)
 			json_object_set_new(b, "allow_rewind", json_string("yes"));
 		if (ev->shard != NULL)
@@ -577,7 +596,7 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "intent", "action", ev->action, "target",
 		              ev->target, "scope", ev->scope, "version", ev->version, "file", ev->file, "sha256", ev->sha256);
 		if (b == NULL)
-			return unencodable(err, "intent", ev);
+			return unencodable(l, err, "intent", ev);
 		/* durable before the version runs */
 		return append_now(l, ev->master, b, true, 0, entry_id, err);
 	case PGF_EVENT_VERSION_APPLIED:
@@ -586,7 +605,7 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		b = json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", kind_of_result(ev->action, ok), "target", ev->target,
 		              "scope", ev->scope, "version", ev->version, "duration_ms", (json_int_t)(ev->seconds * 1000));
 		if (b == NULL)
-			return unencodable(err, kind_of_result(ev->action, ok), ev);
+			return unencodable(l, err, kind_of_result(ev->action, ok), ev);
 		if (ev->entry > 0)
 			json_object_set_new(b, "intent", json_integer(ev->entry));
 		if (!ok && ev->error != NULL) {
@@ -606,8 +625,11 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 			return append_now(l, ev->master, NULL, false, 0, NULL, err);
 		b = json_pack("{s:s, s:s}", "kind", strcmp(ev->outcome, "unreachable") == 0 ? "failed" : ev->outcome, "target",
 		              ev->target);
-		if (b == NULL)
-			return unencodable(err, ev->outcome, ev);
+		if (b == NULL) {
+			/* the target's results still go before its lock is released */
+			append_now(l, ev->master, NULL, false, 0, NULL, err);
+			return unencodable(l, err, ev->outcome, ev);
+		}
 		if (ev->reason != NULL)
 			json_object_set_new(b, "reason", outside_text(ev->reason));
 		if (ev->error != NULL)
@@ -635,7 +657,7 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 		              objects, "objects_total", (json_int_t)ev->nobjects);
 		free(objects);
 		if (b == NULL)
-			return unencodable(err, "drift_found", ev);
+			return unencodable(l, err, "drift_found", ev);
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	}
 	case PGF_EVENT_TARGET_START:

@@ -59,6 +59,19 @@ int pgf_registry_load_column(pgf_tenant_list *out, pgf_pg *master, const char *q
 			pgf_registry_free(out);
 			return -1;
 		}
+		/* a slug names the tenant in every report and ledger entry: it
+		 * must print as itself (UTF-8, no control characters) */
+		char *shown = pgf_str_printable(slug);
+		if (strcmp(shown, slug) != 0) {
+			pgf_error_set(err, PGF_ERR_CONFIG,
+			              "master: tenants row %zu: slug '%s' is not printable UTF-8 (shown with \\xNN escapes)",
+			              i + 1, shown);
+			free(shown);
+			pgf_pg_result_free(r);
+			pgf_registry_free(out);
+			return -1;
+		}
+		free(shown);
 		pgf_tenant *t = &out->items[out->count++];
 		t->slug = pgf_strdup(slug);
 		t->conninfo = pgf_strdup(url ? url : "");

@@ -298,10 +298,38 @@ pgf reconcile --tenant ascii
 assert_rc 1
 ledger_export_to "$W/exp"
 assert_out_contains '  migrations/tenant/0011_fail.sql: ERROR: no: caf\xe9'
-assert_eq "$(jq -r .body "$W/exp" | jq -r 'select(.kind == "failed" and .target == "ascii") | .error' | sort -u)" \
-	'migrations/tenant/0011_fail.sql: ERROR: no: caf\xe9' "the failed entries"
+# two failed entries: the version's result and the target's end, each with the message
+assert_eq "$(jq -r .body "$W/exp" | jq -r 'select(.kind == "failed" and .target == "ascii") | (.version // "-") + " " + .error')" \
+	$'0011 migrations/tenant/0011_fail.sql: ERROR: no: caf\\xe9\n- migrations/tenant/0011_fail.sql: ERROR: no: caf\\xe9' "the failed entries"
 lg verify --trust "$TRUST"
 assert_rc 0
+# status reads the failure back from the tenant's history: text and --json keep it
+pgf status --tenant ascii
+assert_out_contains ': migrations/tenant/0011_fail.sql: ERROR: no: caf\xe9'
+assert_out_contains '1 failed: ascii'
+pgf status --tenant ascii --json
+assert_eq "$(jq -r '.fleet.scopes[] | select(.scope == "tenant") | .failed[] | .target + " " + (.last_failure | split(": migrations/")[1])' <<<"$OUT")" \
+	'ascii tenant/0011_fail.sql: ERROR: no: caf\xe9' "status --json fleet failures"
+t_done
+
+t_begin "a tenants row whose slug does not print as itself is a config error naming the row (exit 2, nothing touched)"
+pgc_psql -d "$FLEET_MASTER_DB" -c "INSERT INTO tenants (slug, name, database_url) VALUES (E'bad\\nslug', 'Bad', 'dbname=none')"
+pgf reconcile
+assert_rc 2
+assert_err_contains "slug 'bad\x0aslug' is not printable UTF-8"
+pgc_psql -d "$FLEET_MASTER_DB" -c "DELETE FROM tenants WHERE slug = E'bad\\nslug'"
+t_done
+
+t_begin "schema version 3 (the previous layout's drift_check) is upgraded to 4 by the next reconcile"
+sqlx "$HOOLI" "UPDATE pgfleet.meta SET value = '3' WHERE key = 'schema_version';
+  CREATE OR REPLACE FUNCTION pgfleet.drift_check(pending boolean, with_objects boolean) RETURNS TABLE (cur_fingerprint
+  text, cur_objects text, rec_fingerprint text, rec_objects text, rec_scope text, rec_version text, rec_action text,
+  rec_stale boolean) LANGUAGE plpgsql AS \$f\$ BEGIN END \$f\$"
+pgf reconcile --tenant hooli
+assert_rc 1 # 0011 fails everywhere; 0010 applies first
+assert_out_contains "hooli tenant: failed after applying 0010"
+assert_eq "$(sqlv "$HOOLI" "select value from pgfleet.meta where key = 'schema_version'")" 4 "upgraded"
+assert_eq "$(sqlv "$HOOLI" "select pg_get_functiondef('pgfleet.drift_check'::regproc) like '%getdatabaseencoding%'")" t "drift_check replaced"
 t_done
 
 t_finish

@@ -2,6 +2,7 @@
  * the comparison across databases. */
 #include "unit.h"
 
+#include "pgfleet/common.h"
 #include "pgfleet/drift.h"
 
 #define USERS_ID "column\tpublic.users.id\ttype bigint\tnullable no\tidentity always"
@@ -103,6 +104,24 @@ static void test_long_values_are_cut(void **state)
 	pgf_drift_lines_free(l, n);
 }
 
+static void test_long_values_are_cut_between_characters(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	char was[400] = "view\tpublic.v\tdefinition ", now[400];
+	for (int i = 0; i < 50; i++)
+		strcat(was, "\xc3\xa9"); /* U+00E9, two bytes: the cut falls inside one unless it backs off */
+	snprintf(now, sizeof(now), "%s", was);
+	now[strlen(now) - 1] = '\xa8'; /* the last becomes U+00E8 */
+	char **l = diff(was, now, &n);
+	assert_int_equal(n, 1);
+	char *utf8 = pgf_str_utf8(l[0]);
+	assert_string_equal(utf8, l[0]); /* nothing to escape: no character cut in two */
+	free(utf8);
+	assert_contains(l[0], "\xc3\xa9... -> ");
+	pgf_drift_lines_free(l, n);
+}
+
 static pgf_drift_report *report(const char *name, const char *fp, bool baseline, size_t self_changes)
 {
 	pgf_drift_report *r = calloc(1, sizeof(*r));
@@ -179,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_order_of_input_does_not_matter),
 		cmocka_unit_test(test_everything_added_or_dropped),
 		cmocka_unit_test(test_long_values_are_cut),
+		cmocka_unit_test(test_long_values_are_cut_between_characters),
 		cmocka_unit_test(test_peers_majority),
 		cmocka_unit_test(test_peers_groups_apart),
 	};
