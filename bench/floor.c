@@ -8,6 +8,10 @@
  *   query  connect; run the text of --sql FILE; print "LINE<TAB>value" (the
  *          first column of every row, joined with ','); disconnect
  *          (not timed: fleet.sh uses it to check what the tools did)
+ *   exec   connect; send each query of --sql FILE as one simple-query
+ *          message, in order (queries are separated by a line holding only
+ *          \g; a query may hold several statements); disconnect
+ *          (bench/fingerprint.sh replays what pgfleet sent a tenant)
  *
  * Tenants are read from CONNINFO_FILE, one libpq conninfo or URL per line
  * (blank lines ignored). Errors name the database, never the conninfo (it may
@@ -25,22 +29,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum mode { MODE_NOOP, MODE_DDL, MODE_QUERY };
+enum mode { MODE_NOOP, MODE_DDL, MODE_QUERY, MODE_EXEC };
 
 static enum mode mode = MODE_NOOP;
 static char **tenants;
 static size_t ntenants;
 static char *sqltext; /* what each tenant runs (ddl: wrapped in BEGIN/COMMIT) */
+static char **queries; /* exec: sqltext cut at its \g lines */
+static size_t nqueries;
 static atomic_size_t next_tenant;
 static atomic_size_t failures;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void usage(FILE *f)
 {
-    fputs("usage: floor [--jobs N] --mode noop|ddl|query [--sql FILE] CONNINFO_FILE\n"
+    fputs("usage: floor [--jobs N] --mode noop|ddl|query|exec [--sql FILE] CONNINFO_FILE\n"
           "  noop   connect, SELECT 1, disconnect, per tenant\n"
           "  ddl    connect, BEGIN; <FILE>; COMMIT (one round trip), disconnect\n"
-          "  query  connect, run <FILE>, print LINE<TAB>first column of each row\n",
+          "  query  connect, run <FILE>, print LINE<TAB>first column of each row\n"
+          "  exec   connect, send each query of <FILE> (separated by lines holding only \\g)\n",
           f);
 }
 
@@ -150,6 +157,18 @@ static void one_tenant(size_t i)
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             fail(i, conn, "DDL transaction");
         break;
+    case MODE_EXEC:
+        res = NULL;
+        for (size_t q = 0; q < nqueries; q++) {
+            PQclear(res);
+            res = PQexec(conn, queries[q]);
+            ExecStatusType st = PQresultStatus(res);
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                fail(i, conn, "exec");
+                break;
+            }
+        }
+        break;
     case MODE_QUERY:
     default:
         res = PQexec(conn, sqltext);
@@ -178,6 +197,37 @@ static void *worker(void *arg)
             return NULL;
         one_tenant(i);
     }
+}
+
+/* exec: cut sqltext (in place) at lines holding only \g. */
+static int split_queries(void)
+{
+    size_t cap = 0;
+    for (char *p = sqltext;;) {
+        char *sep = strstr(p, "\n\\g\n");
+        if (sep)
+            *sep = '\0';
+        if (*p) {
+            if (nqueries == cap) {
+                cap = cap ? 2 * cap : 8;
+                char **nq = realloc(queries, cap * sizeof *queries);
+                if (!nq) {
+                    fputs("floor: out of memory\n", stderr);
+                    return -1;
+                }
+                queries = nq;
+            }
+            queries[nqueries++] = p;
+        }
+        if (!sep)
+            break;
+        p = sep + 4;
+    }
+    if (nqueries == 0) {
+        fputs("floor: --mode exec: the --sql file holds no query\n", stderr);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -221,6 +271,8 @@ int main(int argc, char **argv)
         mode = MODE_DDL;
     } else if (!strcmp(modename, "query")) {
         mode = MODE_QUERY;
+    } else if (!strcmp(modename, "exec")) {
+        mode = MODE_EXEC;
     } else {
         fprintf(stderr, "floor: unknown --mode '%s'\n", modename);
         return 2;
@@ -247,6 +299,8 @@ int main(int argc, char **argv)
             sqltext = body;
         }
     }
+    if (mode == MODE_EXEC && split_queries() < 0)
+        return 2;
     if (load_tenants(file) < 0)
         return 2;
     if ((size_t)jobs > ntenants)
