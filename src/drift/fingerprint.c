@@ -109,7 +109,8 @@ static const char lines_sql[] =
 /* The fingerprint and the lines, sorted byte-wise, from a relation "lines"
  * with a text column "line". The hash is of the lines in UTF-8, so peers in
  * other encodings compare; a SQL_ASCII database's names may hold any byte,
- * which no conversion takes: there the bytes as they are. */
+ * which no conversion takes: there the bytes as they are (its names outside
+ * ASCII then match a peer's only byte for byte). */
 #define CURRENT_SQL                                                                                        \
 	"SELECT encode(sha256(convert_to(objects, CASE getdatabaseencoding() WHEN 'SQL_ASCII' THEN "            \
 	"'SQL_ASCII' ELSE 'UTF8' END)), 'hex') AS fingerprint, objects FROM (SELECT "                           \
