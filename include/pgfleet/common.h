@@ -50,6 +50,11 @@ char *pgf_str_printable(const char *s);
 /* A copy that is valid UTF-8 (what JSON needs): bytes that are not become
  * \xNN; everything else, newlines included, is kept. Caller frees. */
 char *pgf_str_utf8(const char *s);
+/* A JSON string (jansson's json_t) of text from outside pgfleet (file names,
+ * server messages, catalog names): as it is when valid UTF-8, else made so
+ * with pgf_str_utf8, so that no item vanishes from a report or an entry
+ * because of its bytes; json null for NULL. */
+struct json_t *pgf_json_text(const char *s);
 bool pgf_str_has_suffix(const char *s, const char *suffix);
 bool pgf_str_is_digits(const char *s, size_t n);
 

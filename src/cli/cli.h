@@ -129,9 +129,6 @@ void pgf_cli_end(const pgf_cli *cli, double started, const char *counts, int exi
  * failed; the ledger's last run), as JSON; and printed as text. */
 struct json_t;
 struct pgf_run_report;
-/* A JSON string of s, bytes that are not UTF-8 as \xNN (pgf_str_utf8);
- * NULL gives JSON null. */
-struct json_t *pgf_json_text(const char *s);
 struct json_t *pgf_fleet_summary(const struct pgf_run_report *r, const char *master);
 void pgf_fleet_summary_print(struct json_t *fleet);
 

@@ -474,17 +474,6 @@ static bool maybe_open(const pgf_ledger *l, const char *target, const char *scop
 	return false;
 }
 
-/* Text from outside (a database's error message, a reason) as a JSON
- * string: made UTF-8 first (\xNN), or jansson would refuse it and the field
- * would be dropped. */
-static json_t *outside_text(const char *s)
-{
-	char *u = pgf_str_utf8(s);
-	json_t *j = json_string(u);
-	free(u);
-	return j;
-}
-
 /* A body json_pack could not build (text that is not UTF-8 where pgfleet
  * expects its own names): an error, never an entry silently left out. A
  * caller that takes no error (a result, a target's end) gets it from the
@@ -612,7 +601,7 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 			const pgf_error *e = ev->error;
 			while (e->next != NULL)
 				e = e->next;
-			json_object_set_new(b, "error", outside_text(e->message));
+			json_object_set_new(b, "error", pgf_json_text(e->message));
 		}
 		append_later(l, b, ev->entry > 0 ? ev->entry : 0);
 		return 0;
@@ -631,9 +620,9 @@ int pgf_ledger_emit(void *ctx, const pgf_event *ev, int64_t *entry_id, pgf_error
 			return unencodable(l, err, ev->outcome, ev);
 		}
 		if (ev->reason != NULL)
-			json_object_set_new(b, "reason", outside_text(ev->reason));
+			json_object_set_new(b, "reason", pgf_json_text(ev->reason));
 		if (ev->error != NULL)
-			json_object_set_new(b, "error", outside_text(ev->error->message));
+			json_object_set_new(b, "error", pgf_json_text(ev->error->message));
 		return append_now(l, ev->master, b, false, 0, NULL, err);
 	case PGF_EVENT_RUN_FINISH: {
 		/* engine.h's pgf_outcome order */
@@ -876,9 +865,9 @@ static void export_one(void *ctx, const pgf_ledger_entry *e)
 	/* the stored text as it is; bytes that are not UTF-8 (only an edit in a
 	 * SQL_ASCII master can leave them) as \xNN, which the entry's hash
 	 * then no longer matches */
-	json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "seq", (json_int_t)e->seq, "body", outside_text(e->body),
-	                      "prev_hash", outside_text(e->prev_hash), "hash", outside_text(e->hash), "signature",
-	                      outside_text(e->signature), "key_fingerprint", outside_text(e->key_fingerprint));
+	json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "seq", (json_int_t)e->seq, "body", pgf_json_text(e->body),
+	                      "prev_hash", pgf_json_text(e->prev_hash), "hash", pgf_json_text(e->hash), "signature",
+	                      pgf_json_text(e->signature), "key_fingerprint", pgf_json_text(e->key_fingerprint));
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	x->line(x->ctx, s);
 	free(s);

@@ -4,7 +4,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "cli.h"
 #include "pgfleet/common.h"
 
 json_t *pgf_json_text(const char *s)
