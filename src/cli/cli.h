@@ -121,6 +121,10 @@ typedef struct pgf_findings pgf_findings;
 int pgf_verify_commit(pgf_repo_ctx *ctx, const pgf_cli *cli, const pgf_trust_root *tr, pgf_findings *findings,
                       pgf_findings *info, pgf_scope_verified *results, pgf_error **err);
 
+/* Prints lead, then text from outside pgfleet as pgf_str_printable makes it,
+ * then a newline (text.c). */
+void pgf_cli_print_text(const char *lead, const char *text);
+
 /* Begin and end log lines of a command. */
 void pgf_cli_begin(const pgf_cli *cli, const char *what);
 void pgf_cli_end(const pgf_cli *cli, double started, const char *counts, int exit_code);

@@ -2,7 +2,6 @@
  * under it; or the same in --json. The run itself is cmd_run.c's. */
 #include <jansson.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli.h"
 #include "pgfleet/drift.h"
@@ -12,31 +11,24 @@
  * they may hold any byte, escaped here as in every text output. */
 static void print_lines(char *const *lines, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		char *line = pgf_str_printable(lines[i]);
-		printf("  %s\n", line);
-		free(line);
-	}
+	for (size_t i = 0; i < n; i++)
+		pgf_cli_print_text("  ", lines[i]);
 }
 
 static void print_errors(const pgf_target_report *t)
 {
 	for (size_t i = 0; i < t->nscopes; i++)
 		for (const pgf_error *e = t->scopes[i].err; e != NULL; e = e->next) {
-			char *msg = pgf_str_printable(e->message);
-			printf("  %s: %s\n", t->scopes[i].scope, msg);
-			free(msg);
+			printf("  %s: ", t->scopes[i].scope);
+			pgf_cli_print_text("", e->message);
 		}
 }
 
-/* group, recorded_scope and recorded_version come from the database (its
- * pgfleet tables), skip_reason may quote the registry: escaped here */
-static void print_target_as(const pgf_target_report *t, const char *group, const char *rscope, const char *rversion,
-                            const char *skip_reason)
+static void print_target(const pgf_target_report *t)
 {
 	const pgf_drift_report *d = t->drift;
 	if (t->outcome == PGF_OUTCOME_SKIPPED) {
-		printf("%s: skipped (%s)\n", t->name, skip_reason);
+		printf("%s: skipped (%s)\n", t->name, t->skip_reason ? t->skip_reason : "");
 		return;
 	}
 	if (d == NULL || d->fingerprint == NULL) {
@@ -46,41 +38,22 @@ static void print_target_as(const pgf_target_report *t, const char *group, const
 	}
 	if (d->nchanges > 0) {
 		printf("%s: drift: %zu object%s differ%s from the schema recorded after %s %s%s\n", t->name, d->nchanges,
-		       d->nchanges == 1 ? "" : "s", d->nchanges == 1 ? "s" : "", rscope, rversion,
+		       d->nchanges == 1 ? "" : "s", d->nchanges == 1 ? "s" : "", d->recorded_scope, d->recorded_version,
 		       d->stale ? " (versions applied since were not recorded: an interrupted run; they count here "
 		                  "until a reconcile records the schema again)" : "");
 		print_lines(d->changes, d->nchanges);
 	} else if (d->peer != NULL) {
 		printf("%s: drift: %s%zu object%s differ%s from %zu of %zu databases at %s (compared with %s)\n", t->name,
 		       d->baseline ? "" : "no baseline, but ", d->npeer_changes, d->npeer_changes == 1 ? "" : "s",
-		       d->npeer_changes == 1 ? "s" : "", d->peers, d->group_size, group, d->peer);
+		       d->npeer_changes == 1 ? "s" : "", d->peers, d->group_size, d->group, d->peer);
 		print_lines(d->peer_changes, d->npeer_changes);
 	} else if (d->baseline) {
-		printf("%s: clean at %s (fingerprint %.12s)\n", t->name, group, d->fingerprint);
+		printf("%s: clean at %s (fingerprint %.12s)\n", t->name, d->group, d->fingerprint);
 	} else {
 		printf("%s: no baseline: no fingerprint recorded yet at %s (fingerprint %.12s, same as %zu of %zu "
 		       "databases)\n",
-		       t->name, group, d->fingerprint, d->peers, d->group_size);
+		       t->name, d->group, d->fingerprint, d->peers, d->group_size);
 	}
-}
-
-static char *printable_or_empty(const char *s)
-{
-	return pgf_str_printable(s ? s : "");
-}
-
-static void print_target(const pgf_target_report *t)
-{
-	const pgf_drift_report *d = t->drift;
-	char *group = printable_or_empty(d ? d->group : NULL);
-	char *rscope = printable_or_empty(d ? d->recorded_scope : NULL);
-	char *rversion = printable_or_empty(d ? d->recorded_version : NULL);
-	char *reason = printable_or_empty(t->skip_reason);
-	print_target_as(t, group, rscope, rversion, reason);
-	free(group);
-	free(rscope);
-	free(rversion);
-	free(reason);
 }
 
 size_t pgf_drift_count(const pgf_run_report *r)
@@ -127,15 +100,15 @@ void pgf_drift_json_add(void *target_json, const pgf_target_report *t)
 	json_object_set_new(o, "fingerprint", json_string(d->fingerprint));
 	json_object_set_new(o, "baseline", json_boolean(d->baseline));
 	if (d->baseline) {
-		json_object_set_new(o, "recorded_scope", pgf_json_text(d->recorded_scope));
-		json_object_set_new(o, "recorded_version", pgf_json_text(d->recorded_version));
+		json_object_set_new(o, "recorded_scope", json_string(d->recorded_scope));
+		json_object_set_new(o, "recorded_version", json_string(d->recorded_version));
 		json_object_set_new(o, "recorded_stale", json_boolean(d->stale));
 	}
 	json_object_set_new(o, "changes", lines_json(d->changes, d->nchanges));
-	json_object_set_new(o, "group", pgf_json_text(d->group));
+	json_object_set_new(o, "group", json_string(d->group));
 	json_object_set_new(o, "group_size", json_integer((json_int_t)d->group_size));
 	json_object_set_new(o, "majority", json_integer((json_int_t)d->peers));
-	json_object_set_new(o, "peer", pgf_json_text(d->peer));
+	json_object_set_new(o, "peer", d->peer ? json_string(d->peer) : json_null());
 	json_object_set_new(o, "peer_changes", lines_json(d->peer_changes, d->npeer_changes));
 	json_object_set_new(target_json, "drift", o);
 }

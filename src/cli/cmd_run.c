@@ -25,23 +25,14 @@ typedef struct reporter {
 	size_t failed;
 } reporter;
 
-/* A line of text from outside (a database's message): bytes that are not
- * printable UTF-8 as \xNN. */
-static void print_line(const char *prefix, const char *label, const char *text)
-{
-	char *safe = pgf_str_printable(text);
-	printf("%s%s%s\n", prefix, label, safe);
-	free(safe);
-}
-
-static void print_errors(const char *prefix, const pgf_error *err)
+static void print_errors(const pgf_error *err)
 {
 	for (; err != NULL; err = err->next) {
-		print_line(prefix, "  ", err->message);
+		pgf_cli_print_text("  ", err->message);
 		if (err->detail)
-			print_line(prefix, "    detail: ", err->detail);
+			pgf_cli_print_text("    detail: ", err->detail);
 		if (err->hint)
-			print_line(prefix, "    hint: ", err->hint);
+			pgf_cli_print_text("    hint: ", err->hint);
 	}
 }
 
@@ -100,13 +91,9 @@ static void describe_outcome(const reporter *rp, const pgf_target_report *t, con
 		return;
 	case PGF_OUTCOME_SKIPPED:
 	case PGF_OUTCOME_HELD: /* the reason starts with "held: " */
-	{
-		/* may quote the registry's database_type */
-		char *reason = pgf_str_printable(t->skip_reason ? t->skip_reason : "");
-		printf("%s %s%s)\n", head, s->outcome == PGF_OUTCOME_SKIPPED ? "skipped (" : "not started (", reason);
-		free(reason);
+		printf("%s %s%s)\n", head, s->outcome == PGF_OUTCOME_SKIPPED ? "skipped (" : "not started (",
+		       t->skip_reason ? t->skip_reason : "");
 		return;
-	}
 	case PGF_OUTCOME_BUSY:
 		printf("%s busy: another reconciler holds the lock; try again later\n", head);
 		return;
@@ -114,7 +101,7 @@ static void describe_outcome(const reporter *rp, const pgf_target_report *t, con
 	case PGF_OUTCOME_FAILED:
 		printf("%s %s%s%s\n", head, pgf_outcome_name(s->outcome),
 		       s->done ? " after applying " : "", s->done ? (s->after ? s->after : "") : "");
-		print_errors("", s->err);
+		print_errors(s->err);
 		return;
 	}
 }

@@ -612,12 +612,16 @@ static void drift_target(engine *e, pgf_target_report *t, pgf_pg *conn)
 		pgf_buf_free(&group);
 		return;
 	}
-	d->group = pgf_buf_detach(&group);
+	/* labels read from the database's pgfleet tables, made printable once
+	 * here for every report (text and JSON) */
+	char *raw = pgf_buf_detach(&group);
+	d->group = pgf_str_printable(raw);
+	free(raw);
 	d->fingerprint = pgf_strdup(st.fingerprint);
 	d->baseline = st.recorded != NULL;
 	if (d->baseline) {
-		d->recorded_scope = pgf_strdup(st.recorded_scope);
-		d->recorded_version = pgf_strdup(st.recorded_version);
+		d->recorded_scope = st.recorded_scope ? pgf_str_printable(st.recorded_scope) : NULL;
+		d->recorded_version = st.recorded_version ? pgf_str_printable(st.recorded_version) : NULL;
 		d->stale = st.stale;
 		if (strcmp(st.recorded, st.fingerprint) != 0)
 			d->nchanges = pgf_drift_diff(&d->changes, st.recorded_objects, st.objects);
@@ -888,8 +892,11 @@ static int queue_tenants(engine *e, pgf_error **err)
 		pgf_target_report *t = new_target(e, tn->slug, false, tn->conninfo);
 		t->canary = mutating(e) && pgf_rollout_is_canary(&o->policy.rollout, tn->slug, tn->column);
 		if (tn->deleted || strcmp(tn->type, "POSTGRESQL") != 0) {
+			/* the registry's value, made printable once for every report */
+			char *type = pgf_str_printable(tn->type);
 			not_started(e, t, PGF_OUTCOME_SKIPPED,
-			            tn->deleted ? pgf_strdup("deleted") : pgf_asprintf("database_type %s", tn->type));
+			            tn->deleted ? pgf_strdup("deleted") : pgf_asprintf("database_type %s", type));
+			free(type);
 			continue;
 		}
 		e->queue[e->nqueue] = tn;
