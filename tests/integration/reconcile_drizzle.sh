@@ -8,13 +8,8 @@
 # same folder.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-. "$here/../lib/assert.sh"
-. "$here/../lib/pgcluster.sh"
-. "$here/../lib/gitrepo.sh"
-PGFLEET=${PGFLEET:?PGFLEET must point at the pgfleet binary}
-SRCROOT=${SRCROOT:-$here/../..}
+. "$here/../lib/fleet_test.sh"
 FIXTURES=${FIXTURES:-$here/../fixtures}
-. "$here/../lib/fleet.sh"
 
 fleet_init rcdz
 T=migrations/tenant
